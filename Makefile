@@ -1,0 +1,84 @@
+# fly: build, test and benchmark targets.  See README.md.
+CC       ?= cc
+PKGS     := libarchive jansson libcrypto mount uuid
+BUILD    ?= build
+VERSION  := 0.1.0
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+            -Wstrict-prototypes -Wformat=2 -Wimplicit-fallthrough \
+            -Wwrite-strings -Wvla -Wundef
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -DFLY_VERSION='"$(VERSION)"' $(WARN) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+SRCS     := $(wildcard src/*.c)
+OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIBOBJS  := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_LIB := $(filter-out $(wildcard tests/unit/test_*.c),$(wildcard tests/unit/*.c))
+UNIT_OBJ := $(UNIT_LIB:tests/unit/%.c=$(BUILD)/tests/obj/%.o)
+
+.PHONY: all deps demo check unit integration valgrind sanitize bench \
+        fixtures clean format-check
+all: $(BUILD)/fly fixtures
+
+deps:
+	@ci/install-deps
+
+$(BUILD)/fly: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/obj/%.o: tests/unit/%.c $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/tests/obj
+	$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) $(UNIT_OBJ) $(wildcard tests/unit/*.h)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(UNIT_OBJ) \
+	    $(LDLIBS) -lcmocka
+
+$(BUILD)/obj $(BUILD)/tests/obj:
+	mkdir -p $@
+
+# Static helpers placed inside test images (see tests/fixtures/README.md).
+fixtures: $(BUILD)/fixtures/inspect
+$(BUILD)/fixtures/inspect: tests/fixtures/inspect.c
+	mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+demo: deps all
+	@ci/demo
+
+unit: $(UNIT_BIN)
+	@ci/unit $(UNIT_BIN)
+
+integration: all
+	@ci/integration
+
+valgrind: $(UNIT_BIN)
+	@ci/valgrind $(UNIT_BIN)
+
+sanitize:
+	$(MAKE) BUILD=build/sanitize \
+	    CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' unit
+	@ci/sanitize-integration
+
+bench: all
+	@bench/run
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) valgrind
+	$(MAKE) sanitize
+	$(MAKE) integration
+
+format-check:
+	@ci/format-check
+
+clean:
+	rm -rf --one-file-system $(BUILD)
