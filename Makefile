@@ -3,6 +3,7 @@ CC       ?= cc
 PKGS     := libarchive jansson libcrypto mount uuid
 BUILD    ?= build
 VERSION  := 0.1.0
+Q        ?= @
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
             -Wstrict-prototypes -Wformat=2 -Wimplicit-fallthrough \
@@ -28,16 +29,20 @@ deps:
 	@ci/install-deps
 
 $(BUILD)/fly: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/obj/%.o: tests/unit/%.c $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/tests/obj
-	$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) $(UNIT_OBJ) $(wildcard tests/unit/*.h)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(UNIT_OBJ) \
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(UNIT_OBJ) \
 	    $(LDLIBS) -lcmocka
 
 $(BUILD)/obj $(BUILD)/tests/obj:
