@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
             -Wstrict-prototypes -Wformat=2 -Wimplicit-fallthrough \
             -Wwrite-strings -Wvla -Wundef
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -DFLY_VERSION='"$(VERSION)"' $(WARN) \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -DFLY_VERSION='"$(VERSION)"' $(WARN) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
