@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,31 @@ int fly_inroot_open(const struct fly_ctx *ctx, int root_fd, const char *path,
 		return -1;
 	*ret_fd = fd;
 	return 0;
+}
+
+int fly_inroot_openat(const struct fly_ctx *ctx, int root_fd, const char *path,
+		      int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	struct fly_error err = { 0 };
+	_cleanup_close_ int fd = -1;
+	char fdpath[32];
+
+	fd = ctx->sys->sys_openat2(root_fd, path, &how, sizeof(how));
+	if (fd >= 0 || errno != ENOSYS)
+		return FLY_TAKE_FD(fd);
+	if (fly_inroot_open(ctx, root_fd, path, FLY_CREATE_NONE, &fd, NULL,
+			    &err) < 0) {
+		errno = err.errnum;
+		return -1;
+	}
+	if (flags & O_PATH)
+		return FLY_TAKE_FD(fd);
+	fly_fd_path(fd, fdpath);
+	return ctx->sys->sys_open(fdpath, flags, 0);
 }
 
 void fly_fd_path(int fd, char buf[static 32])

@@ -24,6 +24,13 @@ int fly_inroot_open(const struct fly_ctx *ctx, int root_fd, const char *path,
 		    enum fly_create create, int *ret_fd, char **ret_path,
 		    struct fly_error *err);
 
+/* Open an existing file inside the image with open(2) flags, following
+ * symlinks inside it: openat2(RESOLVE_IN_ROOT) where the kernel has it,
+ * else fly_inroot_open() and a reopen through the descriptor.  Returns the
+ * descriptor, or -1 with errno set. */
+int fly_inroot_openat(const struct fly_ctx *ctx, int root_fd, const char *path,
+		      int flags);
+
 /* "/proc/self/fd/N": a name for the exact file behind fd, for calls that
  * take only paths (mount(2)). */
 void fly_fd_path(int fd, char buf[static 32]);
