@@ -155,7 +155,7 @@ static int do_bind(const struct fly_ctx *ctx, struct fly_mount_state *st,
 	}
 	if (st->classic) {
 		fly_fd_path(fd, fdpath);
-		r = ctx->sys->sys_mount(op->source, fdpath, NULL,
+		r = ctx->sys->sys_mount(op->source, fdpath, "none",
 					MS_BIND | (op->recursive ? MS_REC : 0),
 					NULL);
 	}
@@ -203,7 +203,7 @@ static int do_read_only(const struct fly_ctx *ctx, struct fly_mount_state *st,
 	}
 	if (st->classic) {
 		fly_fd_path(fd, fdpath);
-		r = ctx->sys->sys_mount(NULL, fdpath, NULL,
+		r = ctx->sys->sys_mount("none", fdpath, "none",
 					MS_REMOUNT | MS_BIND | MS_RDONLY |
 						flags_of_mount(fd),
 					NULL);
@@ -332,8 +332,8 @@ static int do_rootfs(const struct fly_ctx *ctx, struct fly_mount_state *st,
 		r = ctx->sys->sys_mount("overlay", op->target, "overlay", 0,
 					op->data);
 	else
-		r = ctx->sys->sys_mount(op->source, op->target, NULL, MS_BIND,
-					NULL);
+		r = ctx->sys->sys_mount(op->source, op->target, "none",
+					MS_BIND, NULL);
 	if (r < 0)
 		return op_fail(ctx, op, err, errno, "%s \"%s\"%s",
 			       op->kind == FLY_OP_OVERLAY ?
@@ -370,7 +370,7 @@ static int do_propagation(const struct fly_ctx *ctx,
 			  const struct fly_mount_op *op, unsigned long flags,
 			  struct fly_error *err)
 {
-	if (ctx->sys->sys_mount(NULL, op->target, NULL, flags, NULL) < 0)
+	if (ctx->sys->sys_mount("none", op->target, "none", flags, NULL) < 0)
 		return op_fail(ctx, op, err, errno,
 			       "change propagation of \"%s\"", op->target);
 	return 0;

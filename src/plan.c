@@ -202,18 +202,18 @@ static int check_files(const struct fly_plan_input *in, struct fly_error *err)
 
 		if (in->resolv != FLY_FILE_KEEP &&
 		    strcmp(t, "/etc/resolv.conf") == 0)
-			return fly_usage(err, "volume \"%s\" and --dns both "
+			return fly_fail(err, 0, "volume \"%s\" and --dns both "
 					 "provide /etc/resolv.conf",
 					 in->volumes[i].name);
 		if ((in->hosts == FLY_FILE_HOST ||
 		     in->hosts == FLY_FILE_WRITE) &&
 		    strcmp(t, "/etc/hosts") == 0)
-			return fly_usage(err, "volume \"%s\" and "
+			return fly_fail(err, 0, "volume \"%s\" and "
 					 "--hosts-entry both provide "
 					 "/etc/hosts", in->volumes[i].name);
 	}
 	if (in->ns == FLY_NS_HOST && in->userns)
-		return fly_usage(err, "--mount-ns=host needs real root");
+		return fly_fail(err, 0, "--mount-ns=host needs real root");
 	return 0;
 }
 

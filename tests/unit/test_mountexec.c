@@ -82,12 +82,12 @@ static void a_private_run_makes_these_calls_in_order(void **state)
 	struct fly_mount_state st;
 	struct fly_error err = { 0 };
 	const char *const want[] = {
-		"mount NULL /srv NULL MS_REC|MS_SHARED NULL",
+		"mount none /srv none MS_REC|MS_SHARED NULL",
 		"unshare 0x20000",
 		"open_tree AT_FDCWD /srv 0x88001",
-		"mount NULL / NULL MS_REC|MS_SLAVE NULL",
-		"mount <root>/rootfs <root>/rootfs NULL MS_BIND NULL",
-		"mount NULL <root>/rootfs NULL MS_PRIVATE NULL",
+		"mount none / none MS_REC|MS_SLAVE NULL",
+		"mount <root>/rootfs <root>/rootfs none MS_BIND NULL",
+		"mount none <root>/rootfs none MS_PRIVATE NULL",
 		"open_tree AT_FDCWD /dev 0x88001", MOVE("/dev"),
 		"open_tree AT_FDCWD /proc 0x88001", MOVE("/proc"),
 		"open_tree AT_FDCWD /sys 0x88001", MOVE("/sys"),
@@ -124,7 +124,7 @@ static void without_the_new_mount_api_binds_use_mount(void **state)
 	calls = mock_sys_calls();
 	assert_string_equal(calls[2], "open_tree AT_FDCWD /dev 0x88001");
 	assert_true(fly_str_has_prefix(calls[3], "mount /dev /proc/self/fd/"));
-	assert_non_null(strstr(calls[3], " NULL MS_BIND|MS_REC NULL"));
+	assert_non_null(strstr(calls[3], " none MS_BIND|MS_REC NULL"));
 	assert_true(fly_str_has_prefix(calls[4], "mount /proc /proc/self/fd/"));
 	assert_true(st.classic);
 	fly_mount_state_clear(&st);
@@ -227,7 +227,7 @@ static void read_only_uses_mount_setattr_or_a_bind_remount(void **state)
 	mock_sys_fail("mount_setattr", 1, ENOSYS);
 	assert_int_equal(run_plan(&in, &st, &err), 0);
 	last = mock_sys_calls()[mock_sys_count() - 1];
-	assert_true(fly_str_has_prefix(last, "mount NULL /proc/self/fd/"));
+	assert_true(fly_str_has_prefix(last, "mount none /proc/self/fd/"));
 	assert_non_null(strstr(last, "MS_RDONLY|MS_REMOUNT|MS_BIND"));
 	fly_mount_state_clear(&st);
 }

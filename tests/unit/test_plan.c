@@ -325,7 +325,7 @@ static void a_resolv_conf_volume_conflicts_with_dns(void **state)
 	in.resolv = FLY_FILE_WRITE;
 	in.resolv_text = "nameserver 1.1.1.1\n";
 	assert_int_equal(fly_plan_build(&in, &plan, &err), -1);
-	assert_true(err.usage);
+	assert_false(err.usage);
 	assert_string_equal(err.msg, "volume \"dns\" and --dns both provide "
 				     "/etc/resolv.conf");
 }
