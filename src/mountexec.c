@@ -231,23 +231,6 @@ static int do_tmpfs(const struct fly_ctx *ctx, struct fly_mount_state *st,
 	return 0;
 }
 
-static int write_all_fd(int fd, const char *data)
-{
-	size_t len = strlen(data);
-
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static bool exists_in_root(const struct fly_ctx *ctx,
 			   const struct fly_mount_state *st, const char *path)
 {
@@ -284,7 +267,7 @@ static int do_write_file(const struct fly_ctx *ctx,
 			       op->target);
 	fly_fd_path(pfd, fdpath);
 	fd = ctx->sys->sys_open(fdpath, O_WRONLY | O_TRUNC, 0);
-	if (fd < 0 || write_all_fd(fd, op->data) < 0)
+	if (fd < 0 || fly_write_all(fd, op->data, strlen(op->data)) < 0)
 		return op_fail(ctx, op, err, errno, "write \"%s\"",
 			       op->target);
 	return 0;

@@ -133,7 +133,7 @@ int fly_read_file(const char *path, size_t max, char **ret, size_t *ret_len,
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fly_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -161,7 +161,7 @@ int fly_write_file_atomic(const struct fly_ctx *ctx, const char *path,
 	fd = ctx->sys->sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
 	if (fd < 0)
 		return fly_fail(err, errno, "create \"%s\"", tmp);
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	if (fchmod(fd, mode) < 0 || fly_write_all(fd, data, len) < 0 ||
 	    fsync(fd) < 0) {
 		int e = errno;
 
@@ -218,6 +218,27 @@ static int mount_of(int fd, uint64_t *ret_id, bool *ret_root)
 static int rm_children(const struct fly_ctx *ctx, int dirfd, uint64_t mnt,
 		       const char *path, struct fly_error *err);
 
+/* Open a directory to empty it.  An unprivileged extraction can leave
+ * directories without write or search permission for their owner (0555
+ * and the like); the owner may give them back, so do that first. */
+static int open_dir_to_empty(const struct fly_ctx *ctx, int dirfd,
+			     const char *name)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+	struct stat st;
+	int fd;
+
+	fd = ctx->sys->sys_openat(dirfd, name, flags, 0);
+	if (fd < 0 && errno == EACCES &&
+	    ctx->sys->sys_fchmodat(dirfd, name, 0700, 0) == 0)
+		fd = ctx->sys->sys_openat(dirfd, name, flags, 0);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0300) != 0300)
+		fchmod(fd, (st.st_mode & 07777) | 0700);
+	return fd;
+}
+
 static int rm_entry(const struct fly_ctx *ctx, int dirfd, uint64_t mnt,
 		    const char *path, const struct dirent *de,
 		    struct fly_error *err)
@@ -229,8 +250,7 @@ static int rm_entry(const struct fly_ctx *ctx, int dirfd, uint64_t mnt,
 
 	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 		goto remove_file;
-	fd = ctx->sys->sys_openat(dirfd, de->d_name,
-				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	fd = open_dir_to_empty(ctx, dirfd, de->d_name);
 	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
 		goto remove_file;
 	if (fd < 0)
@@ -286,7 +306,7 @@ int fly_rm_tree(const struct fly_ctx *ctx, const char *path,
 	uint64_t mnt;
 	bool root;
 
-	fd = ctx->sys->sys_open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	fd = open_dir_to_empty(ctx, AT_FDCWD, path);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {

@@ -36,6 +36,9 @@ bool fly_str_has_prefix(const char *s, const char *prefix);
 int fly_read_file(const char *path, size_t max, char **ret, size_t *ret_len,
 		  struct fly_error *err);
 
+/* write(2) all of data, retrying after EINTR and short writes. */
+int fly_write_all(int fd, const void *data, size_t len);
+
 /* Write data to path through a temporary name in the same directory and
  * rename it into place, so readers see the old or the new file, never a
  * part.  The file is fsync'ed. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -180,6 +181,61 @@ static void rm_tree_reports_the_failing_path(void **state)
 	free(file);
 }
 
+/* What an unprivileged extraction can leave: a read-only directory with
+ * files in it.  Checked as an ordinary user (root ignores permissions). */
+static int remove_read_only_tree_as_user(const char *parent)
+{
+	struct fly_error err = { 0 };
+	char *dir = fly_xasprintf("%s/tree", parent);
+	char *sub = fly_xasprintf("%s/tree/ro", parent);
+	char *file = fly_xasprintf("%s/tree/ro/f", parent);
+	int fd, r;
+
+	if (mkdir(dir, 0755) < 0 || mkdir(sub, 0755) < 0)
+		return 10;
+	fd = creat(file, 0644);
+	if (fd < 0)
+		return 11;
+	close(fd);
+	if (chmod(sub, 0555) < 0 || chmod(dir, 0500) < 0)
+		return 12;
+	r = fly_rm_tree(&ctx, dir, &err);
+	if (r < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	r = r < 0 ? 13 : access(dir, F_OK) == 0 ? 14 : 0;
+	free(dir);
+	free(sub);
+	free(file);
+	return r;
+}
+
+static void rm_tree_removes_read_only_directories_of_its_owner(void **state)
+{
+	char *dir = fly_xasprintf("%s/user", tmp);
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chmod(tmp, 0755), 0);
+	if (getuid() == 0)
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int r = 20;
+
+		if (getuid() != 0 || (setgid(65534) == 0 && setuid(65534) == 0))
+			r = remove_read_only_tree_as_user(dir);
+		free(dir);
+		_exit(r);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +257,9 @@ int main(void)
 			rm_tree_of_a_missing_path_succeeds, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			rm_tree_reports_the_failing_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			rm_tree_removes_read_only_directories_of_its_owner,
+			setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
