@@ -94,7 +94,8 @@ int fly_image_manifest_parse(const char *text, size_t len,
 void fly_image_manifest_free(struct fly_image_manifest *m);
 
 /* Validate a parsed "app" object (image manifests and pod manifests share
- * it); path is the JSON path used in messages, e.g. "app". */
+ * it); path is the JSON path used in messages, e.g. "app".  This is the
+ * image manifest's scope; fly_app_parse_scoped() below takes either. */
 int fly_app_parse(json_t *obj, const char *path, struct fly_app **ret,
 		  struct fly_error *err);
 void fly_app_free(struct fly_app *app);
@@ -110,7 +111,7 @@ enum fly_scope {
 	FLY_SCOPE_POD,
 };
 
-/* fly_app_parse for either manifest. */
+/* fly_app_parse() for either manifest. */
 int fly_app_parse_scoped(json_t *obj, const char *path, enum fly_scope scope,
 			 struct fly_app **ret, struct fly_error *err);
 
