@@ -22,7 +22,7 @@
 #include "mountexec.h"
 #include "ns.h"
 #include "pod.h"
-#include "podjson.h"
+#include "podmanifest.h"
 #include "runopts.h"
 #include "store.h"
 #include "util.h"
@@ -231,12 +231,12 @@ static int compose_dns(struct run *r, struct fly_error *err)
 /* Host sources must exist; they are used by their canonical path. */
 static int check_source(struct run *r, size_t i, struct fly_error *err)
 {
-	const struct fly_volume *v = r->uses[i].volume;
+	const struct fly_pod_volume *v = r->uses[i].volume;
 	struct fly_plan_volume *pv = &r->pvols[i];
 	char real[PATH_MAX];
 	struct stat st;
 
-	if (v->kind == FLY_VOLUME_EMPTY) {
+	if (v->kind == FLY_POD_VOLUME_EMPTY) {
 		char *dir = fly_xasprintf("%s/volumes/%s", r->pod.dir,
 					  v->name);
 
@@ -281,10 +281,18 @@ static int finish_volumes(struct run *r, struct fly_error *err)
 	return 0;
 }
 
+static void note_isolators(const struct fly_app *app)
+{
+	for (size_t i = 0; app && i < app->n_isolators; i++)
+		fly_debug("isolator \"%s\" is not enforced: fly isolates by "
+			  "chroot only", app->isolators[i].name);
+}
+
 static int prepare_app(const struct fly_ctx *ctx, struct run *r,
 		       struct fly_error *err)
 {
 	r->app_name = app_name_of(r->manifest->name);
+	note_isolators(r->manifest->app);
 	if (compose_argv(r, err) < 0 || compose_env(r, err) < 0 ||
 	    compose_dns(r, err) < 0 || gather_volumes(r, err) < 0)
 		return -1;
@@ -297,10 +305,10 @@ static int make_empty_volumes(const struct fly_ctx *ctx, struct run *r,
 			      struct fly_error *err)
 {
 	for (size_t i = 0; i < r->n_uses; i++) {
-		const struct fly_volume *v = r->uses[i].volume;
+		const struct fly_pod_volume *v = r->uses[i].volume;
 		const char *dir = r->pvols[i].source;
 
-		if (v->kind != FLY_VOLUME_EMPTY)
+		if (v->kind != FLY_POD_VOLUME_EMPTY)
 			continue;
 		if (fly_mkdir_p(ctx, dir, 0755, err) < 0)
 			return fly_wrap(err, "volume \"%s\"", v->name);
@@ -316,6 +324,47 @@ static int make_empty_volumes(const struct fly_ctx *ctx, struct run *r,
 	return 0;
 }
 
+/* The pod manifest of this run: the image's app as the flags changed it,
+ * and the volumes that are mounted.  Built from borrowed pointers. */
+static char *pod_manifest_text(const struct run *r)
+{
+	const struct fly_image_manifest *m = r->manifest;
+	struct fly_app app = m->app ? *m->app : (struct fly_app){ 0 };
+	struct fly_pod_manifest pm = { 0 };
+	_cleanup_free_ struct fly_pod_volume *vols =
+		fly_xcalloc(r->n_uses + 1, sizeof(*vols));
+	_cleanup_free_ struct fly_pod_mount *mounts =
+		fly_xcalloc(r->n_uses + 1, sizeof(*mounts));
+	json_t *json;
+	char *text;
+
+	app.exec = r->argv.v;
+	app.user = (char *)(r->opts.user ? r->opts.user :
+			    m->app ? m->app->user : "0");
+	app.group = (char *)(r->opts.group ? r->opts.group :
+			     m->app ? m->app->group : "0");
+	if (r->opts.working_dir)
+		app.working_directory = (char *)r->opts.working_dir;
+	for (size_t i = 0; i < r->n_uses; i++) {
+		vols[i] = *r->uses[i].volume;
+		mounts[i].volume = r->uses[i].volume->name;
+		mounts[i].path = r->uses[i].target;
+	}
+	pm.app = (struct fly_pod_app){
+		.name = r->app_name, .app = &app, .mounts = mounts,
+		.n_mounts = r->n_uses,
+		.read_only_rootfs = r->opts.read_only_rootfs,
+		.image = { .id = (char *)r->id, .name = m->name,
+			   .labels = m->labels, .n_labels = m->n_labels },
+	};
+	pm.volumes = vols;
+	pm.n_volumes = r->n_uses;
+	json = fly_pod_manifest_to_json(&pm);
+	text = json ? json_dumps(json, JSON_INDENT(2)) : NULL;
+	json_decref(json);
+	return text;
+}
+
 static int create_pod(const struct fly_ctx *ctx, struct run *r,
 		      struct fly_error *err)
 {
@@ -326,9 +375,9 @@ static int create_pod(const struct fly_ctx *ctx, struct run *r,
 		return -1;
 	if (finish_volumes(r, err) < 0)
 		return -1;
-	manifest = fly_pod_json_for_run(r->id, r->manifest, r->app_name,
-					r->argv.v, r->uses, r->n_uses,
-					r->opts.read_only_rootfs);
+	manifest = pod_manifest_text(r);
+	if (!manifest)
+		return fly_fail(err, EILSEQ, "write the pod manifest");
 	env_path = fly_path_join(r->pod.dir, "env");
 	if (fly_pod_write(ctx, &r->pod, "pod", manifest, err) < 0 ||
 	    fly_env_write(ctx, env_path, r->envp, err) < 0 ||

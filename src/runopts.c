@@ -70,7 +70,7 @@ static int add_volume(struct fly_run_opts *o, const char *arg,
 	o->volumes = fly_xrealloc(o->volumes,
 				  (o->n_volumes + 1) * sizeof(*o->volumes));
 	if (fly_volume_parse(arg, &o->volumes[o->n_volumes], err) < 0) {
-		fly_volume_clear(&o->volumes[o->n_volumes]);
+		fly_pod_volume_clear(&o->volumes[o->n_volumes]);
 		return -1;
 	}
 	o->n_volumes++;
@@ -83,7 +83,7 @@ static int add_mount(struct fly_run_opts *o, const char *arg,
 	o->mounts = fly_xrealloc(o->mounts,
 				 (o->n_mounts + 1) * sizeof(*o->mounts));
 	if (fly_mount_parse(arg, &o->mounts[o->n_mounts], err) < 0) {
-		fly_mount_spec_clear(&o->mounts[o->n_mounts]);
+		fly_pod_mount_clear(&o->mounts[o->n_mounts]);
 		return -1;
 	}
 	o->n_mounts++;
@@ -184,9 +184,9 @@ int fly_run_opts_parse(int argc, char **argv, struct fly_run_opts *ret,
 void fly_run_opts_clear(struct fly_run_opts *o)
 {
 	for (size_t i = 0; i < o->n_volumes; i++)
-		fly_volume_clear(&o->volumes[i]);
+		fly_pod_volume_clear(&o->volumes[i]);
 	for (size_t i = 0; i < o->n_mounts; i++)
-		fly_mount_spec_clear(&o->mounts[i]);
+		fly_pod_mount_clear(&o->mounts[i]);
 	free(o->volumes);
 	free(o->mounts);
 	fly_strv_clear(&o->args);

@@ -13,9 +13,9 @@ struct fly_run_opts {
 	const char *exec;            /* --exec, NULL when not given */
 	struct fly_strv args;        /* after `--` */
 	bool has_args;
-	struct fly_volume *volumes;
+	struct fly_pod_volume *volumes;
 	size_t n_volumes;
-	struct fly_mount_spec *mounts;
+	struct fly_pod_mount *mounts;
 	size_t n_mounts;
 	struct fly_strv set_env;
 	struct fly_strv env_files;

@@ -8,31 +8,24 @@
 #include "util.h"
 #include "poison.h"
 
-void fly_volume_clear(struct fly_volume *v)
-{
-	if (!v)
-		return;
-	free(v->name);
-	free(v->source);
-	memset(v, 0, sizeof(*v));
-}
-
-void fly_mount_spec_clear(struct fly_mount_spec *m)
+void fly_pod_mount_clear(struct fly_pod_mount *m)
 {
 	if (!m)
 		return;
 	free(m->volume);
 	free(m->path);
+	fly_pod_volume_clear(m->app_volume);
+	free(m->app_volume);
 	memset(m, 0, sizeof(*m));
 }
 
 static int parse_bool(const char *flag, const char *key, const char *value,
-		      int *ret, struct fly_error *err)
+		      enum fly_tristate *ret, struct fly_error *err)
 {
 	if (strcmp(value, "true") == 0)
-		*ret = 1;
+		*ret = FLY_TRUE;
 	else if (strcmp(value, "false") == 0)
-		*ret = 0;
+		*ret = FLY_FALSE;
 	else
 		return fly_usage(err, "%s: %s=\"%s\" is not true or false",
 				 flag, key, value);
@@ -52,7 +45,7 @@ static int parse_id(const char *key, const char *value, unsigned long max,
 	return 0;
 }
 
-static int volume_option(struct fly_volume *v, const char *key,
+static int volume_option(struct fly_pod_volume *v, const char *key,
 			 const char *value, bool *has_kind,
 			 struct fly_error *err)
 {
@@ -62,7 +55,8 @@ static int volume_option(struct fly_volume *v, const char *key,
 		if (strcmp(value, "host") && strcmp(value, "empty"))
 			return fly_usage(err, "--volume: kind=\"%s\" is not "
 					 "host or empty", value);
-		v->kind = value[0] == 'h' ? FLY_VOLUME_HOST : FLY_VOLUME_EMPTY;
+		v->kind = value[0] == 'h' ? FLY_POD_VOLUME_HOST :
+					    FLY_POD_VOLUME_EMPTY;
 		*has_kind = true;
 	} else if (strcmp(key, "source") == 0) {
 		free(v->source);
@@ -86,10 +80,10 @@ static int volume_option(struct fly_volume *v, const char *key,
 }
 
 /* Rules that need the whole volume: what each kind allows. */
-static int check_volume(const struct fly_volume *v, const char *given,
+static int check_volume(const struct fly_pod_volume *v, const char *given,
 			struct fly_error *err)
 {
-	bool host = v->kind == FLY_VOLUME_HOST;
+	bool host = v->kind == FLY_POD_VOLUME_HOST;
 
 	if (host && !v->source)
 		return fly_usage(err, "--volume %s: kind=host needs source=",
@@ -100,7 +94,7 @@ static int check_volume(const struct fly_volume *v, const char *given,
 	if (!host && v->source)
 		return fly_usage(err, "--volume %s: source= is only for "
 				 "kind=host", v->name);
-	if (!host && v->recursive >= 0)
+	if (!host && v->recursive != FLY_UNSET)
 		return fly_usage(err, "--volume %s: recursive= is only for "
 				 "kind=host", v->name);
 	if (host && (strstr(given, ",mode=") || strstr(given, ",uid=") ||
@@ -110,7 +104,7 @@ static int check_volume(const struct fly_volume *v, const char *given,
 	return 0;
 }
 
-int fly_volume_parse(const char *arg, struct fly_volume *ret,
+int fly_volume_parse(const char *arg, struct fly_pod_volume *ret,
 		     struct fly_error *err)
 {
 	_cleanup_free_ char *copy = fly_xstrdup(arg);
@@ -118,8 +112,9 @@ int fly_volume_parse(const char *arg, struct fly_volume *ret,
 	bool has_kind = false;
 
 	memset(ret, 0, sizeof(*ret));
-	ret->read_only = ret->recursive = -1;
-	ret->mode = 0755;
+	ret->mode = FLY_EMPTY_VOLUME_MODE;
+	ret->uid = FLY_EMPTY_VOLUME_UID;
+	ret->gid = FLY_EMPTY_VOLUME_GID;
 	item = strtok_r(copy, ",", &save);
 	if (!item || strchr(item, '=') || !fly_is_acname(item))
 		return fly_usage(err, "--volume \"%s\": must start with a "
@@ -142,7 +137,7 @@ int fly_volume_parse(const char *arg, struct fly_volume *ret,
 	return check_volume(ret, arg, err);
 }
 
-int fly_mount_parse(const char *arg, struct fly_mount_spec *ret,
+int fly_mount_parse(const char *arg, struct fly_pod_mount *ret,
 		    struct fly_error *err)
 {
 	_cleanup_free_ char *copy = fly_xstrdup(arg);
@@ -174,7 +169,8 @@ int fly_mount_parse(const char *arg, struct fly_mount_spec *ret,
 	return 0;
 }
 
-static const struct fly_volume *find_volume(const struct fly_volume *v,
+static const struct fly_pod_volume *find_volume(
+	const struct fly_pod_volume *v,
 					    size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -192,8 +188,9 @@ static const struct fly_mount_point *find_point(
 	return NULL;
 }
 
-static int check_unique(const struct fly_volume *volumes, size_t n_volumes,
-			const struct fly_mount_spec *mounts, size_t n_mounts,
+static int check_unique(const struct fly_pod_volume *volumes,
+			size_t n_volumes, const struct fly_pod_mount *mounts,
+			size_t n_mounts,
 			struct fly_error *err)
 {
 	for (size_t i = 0; i < n_volumes; i++)
@@ -216,7 +213,7 @@ static int check_unique(const struct fly_volume *volumes, size_t n_volumes,
 }
 
 static void add_use(struct fly_volume_use **uses, size_t *n,
-		    const struct fly_volume *v, const char *target,
+		    const struct fly_pod_volume *v, const char *target,
 		    const struct fly_mount_point *point)
 {
 	struct fly_volume_use *u;
@@ -225,13 +222,13 @@ static void add_use(struct fly_volume_use **uses, size_t *n,
 	u = &(*uses)[(*n)++];
 	u->volume = v;
 	u->target = fly_xstrdup(target);
-	u->read_only = v->read_only >= 0 ? v->read_only == 1 :
+	u->read_only = v->read_only != FLY_UNSET ? v->read_only == FLY_TRUE :
 		       point ? point->read_only : false;
-	u->recursive = v->recursive == 1;
+	u->recursive = v->recursive == FLY_TRUE;
 }
 
-static const struct fly_mount_spec *find_mount(
-	const struct fly_mount_spec *m, size_t n, const char *volume)
+static const struct fly_pod_mount *find_mount(
+	const struct fly_pod_mount *m, size_t n, const char *volume)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(m[i].volume, volume) == 0)
@@ -240,8 +237,8 @@ static const struct fly_mount_spec *find_mount(
 }
 
 int fly_volumes_resolve(const struct fly_mount_point *points, size_t n_points,
-			const struct fly_volume *volumes, size_t n_volumes,
-			const struct fly_mount_spec *mounts, size_t n_mounts,
+			const struct fly_pod_volume *volumes, size_t n_volumes,
+			const struct fly_pod_mount *mounts, size_t n_mounts,
 			struct fly_volume_use **ret, size_t *ret_n,
 			struct fly_error *err)
 {
@@ -252,9 +249,9 @@ int fly_volumes_resolve(const struct fly_mount_point *points, size_t n_points,
 		return -1;
 	for (size_t i = 0; i < n_points; i++) {
 		const struct fly_mount_point *p = &points[i];
-		const struct fly_mount_spec *m =
+		const struct fly_pod_mount *m =
 			find_mount(mounts, n_mounts, p->name);
-		const struct fly_volume *v =
+		const struct fly_pod_volume *v =
 			find_volume(volumes, n_volumes, p->name);
 
 		if (m && strcmp(m->path, p->path) != 0) {

@@ -13,19 +13,19 @@
 
 static void assert_volume_error(const char *arg, const char *msg)
 {
-	struct fly_volume v;
+	struct fly_pod_volume v;
 	struct fly_error err = { 0 };
 
 	assert_int_equal(fly_volume_parse(arg, &v, &err), -1);
 	assert_true(err.usage);
 	if (!strstr(err.msg, msg))
 		fail_msg("\"%s\" does not contain \"%s\"", err.msg, msg);
-	fly_volume_clear(&v);
+	fly_pod_volume_clear(&v);
 }
 
 static void a_host_volume_parses_with_its_flags(void **state)
 {
-	struct fly_volume v;
+	struct fly_pod_volume v;
 	struct fly_error err = { 0 };
 
 	(void)state;
@@ -33,32 +33,32 @@ static void a_host_volume_parses_with_its_flags(void **state)
 					  "readOnly=true,recursive=false",
 					  &v, &err), 0);
 	assert_string_equal(v.name, "data");
-	assert_int_equal(v.kind, FLY_VOLUME_HOST);
+	assert_int_equal(v.kind, FLY_POD_VOLUME_HOST);
 	assert_string_equal(v.source, "/srv");
-	assert_int_equal(v.read_only, 1);
-	assert_int_equal(v.recursive, 0);
-	fly_volume_clear(&v);
+	assert_int_equal(v.read_only, FLY_TRUE);
+	assert_int_equal(v.recursive, FLY_FALSE);
+	fly_pod_volume_clear(&v);
 }
 
 static void an_empty_volume_takes_mode_uid_and_gid(void **state)
 {
-	struct fly_volume v;
+	struct fly_pod_volume v;
 	struct fly_error err = { 0 };
 
 	(void)state;
 	assert_int_equal(fly_volume_parse("scratch,kind=empty,mode=0700,"
 					  "uid=1000,gid=100", &v, &err), 0);
-	assert_int_equal(v.kind, FLY_VOLUME_EMPTY);
+	assert_int_equal(v.kind, FLY_POD_VOLUME_EMPTY);
 	assert_int_equal(v.mode, 0700);
 	assert_int_equal(v.uid, 1000);
 	assert_int_equal(v.gid, 100);
-	assert_int_equal(v.read_only, -1);
-	fly_volume_clear(&v);
+	assert_int_equal(v.read_only, FLY_UNSET);
+	fly_pod_volume_clear(&v);
 }
 
 static void empty_volumes_default_to_0755_root(void **state)
 {
-	struct fly_volume v;
+	struct fly_pod_volume v;
 	struct fly_error err = { 0 };
 
 	(void)state;
@@ -66,7 +66,7 @@ static void empty_volumes_default_to_0755_root(void **state)
 	assert_int_equal(v.mode, 0755);
 	assert_int_equal(v.uid, 0);
 	assert_int_equal(v.gid, 0);
-	fly_volume_clear(&v);
+	fly_pod_volume_clear(&v);
 }
 
 static void bad_volume_flags_are_usage_errors(void **state)
@@ -94,7 +94,7 @@ static void bad_volume_flags_are_usage_errors(void **state)
 
 static void mount_flags_need_volume_and_absolute_target(void **state)
 {
-	struct fly_mount_spec m;
+	struct fly_pod_mount m;
 	struct fly_error err = { 0 };
 
 	(void)state;
@@ -102,21 +102,22 @@ static void mount_flags_need_volume_and_absolute_target(void **state)
 			 0);
 	assert_string_equal(m.volume, "d");
 	assert_string_equal(m.path, "/data");
-	fly_mount_spec_clear(&m);
+	fly_pod_mount_clear(&m);
 	assert_int_equal(fly_mount_parse("volume=d", &m, &err), -1);
-	fly_mount_spec_clear(&m);
+	fly_pod_mount_clear(&m);
 	assert_int_equal(fly_mount_parse("volume=d,target=data", &m, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "absolute"));
-	fly_mount_spec_clear(&m);
+	fly_pod_mount_clear(&m);
 	assert_int_equal(fly_mount_parse("volume=d,path=/x", &m, &err), -1);
-	fly_mount_spec_clear(&m);
+	fly_pod_mount_clear(&m);
 }
 
-static struct fly_volume vol(const char *name, int ro, int rec)
+static struct fly_pod_volume vol(const char *name, enum fly_tristate ro,
+				 enum fly_tristate rec)
 {
-	struct fly_volume v = {
-		.name = (char *)name, .kind = FLY_VOLUME_HOST,
+	struct fly_pod_volume v = {
+		.name = (char *)name, .kind = FLY_POD_VOLUME_HOST,
 		.source = (char *)"/srv", .read_only = ro, .recursive = rec,
 	};
 	return v;
@@ -130,8 +131,8 @@ static struct fly_mount_point point(const char *name, const char *path,
 }
 
 static int resolve(const struct fly_mount_point *p, size_t np,
-		   const struct fly_volume *v, size_t nv,
-		   const struct fly_mount_spec *m, size_t nm,
+		   const struct fly_pod_volume *v, size_t nv,
+		   const struct fly_pod_mount *m, size_t nm,
 		   struct fly_volume_use **uses, size_t *n,
 		   struct fly_error *err)
 {
@@ -142,7 +143,7 @@ static int resolve(const struct fly_mount_point *p, size_t np,
 
 static void a_volume_nobody_mounts_is_ignored(void **state)
 {
-	struct fly_volume v = vol("data", -1, -1);
+	struct fly_pod_volume v = vol("data", FLY_UNSET, FLY_UNSET);
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
@@ -168,7 +169,7 @@ static void a_mount_point_without_a_volume_is_an_error(void **state)
 static void a_mount_point_gets_the_volume_of_its_name(void **state)
 {
 	struct fly_mount_point p = point("data", "/data", true);
-	struct fly_volume v = vol("data", -1, -1);
+	struct fly_pod_volume v = vol("data", FLY_UNSET, FLY_UNSET);
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
@@ -185,7 +186,7 @@ static void a_mount_point_gets_the_volume_of_its_name(void **state)
 static void the_volume_read_only_flag_wins_over_the_mount_point(void **st)
 {
 	struct fly_mount_point p = point("data", "/data", true);
-	struct fly_volume v = vol("data", 0, 1);
+	struct fly_pod_volume v = vol("data", FLY_FALSE, FLY_TRUE);
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
@@ -201,8 +202,8 @@ static void a_mount_with_another_path_than_the_mount_point_conflicts(
 	void **state)
 {
 	struct fly_mount_point p = point("data", "/data", false);
-	struct fly_volume v = vol("data", -1, -1);
-	struct fly_mount_spec m = { (char *)"data", (char *)"/elsewhere" };
+	struct fly_pod_volume v = vol("data", FLY_UNSET, FLY_UNSET);
+	struct fly_pod_mount m = { (char *)"data", (char *)"/elsewhere", NULL };
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
@@ -216,10 +217,10 @@ static void a_mount_with_another_path_than_the_mount_point_conflicts(
 
 static void a_volume_mounted_twice_is_a_duplicate_mount(void **state)
 {
-	struct fly_volume v = vol("data", -1, -1);
-	struct fly_mount_spec m[] = {
-		{ (char *)"data", (char *)"/a" },
-		{ (char *)"data", (char *)"/b" },
+	struct fly_pod_volume v = vol("data", FLY_UNSET, FLY_UNSET);
+	struct fly_pod_mount m[] = {
+		{ (char *)"data", (char *)"/a", NULL },
+		{ (char *)"data", (char *)"/b", NULL },
 	};
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
@@ -233,7 +234,7 @@ static void a_volume_mounted_twice_is_a_duplicate_mount(void **state)
 
 static void two_volumes_of_one_name_are_an_error(void **state)
 {
-	struct fly_volume v[] = { vol("data", -1, -1), vol("data", -1, -1) };
+	struct fly_pod_volume v[] = { vol("data", FLY_UNSET, FLY_UNSET), vol("data", FLY_UNSET, FLY_UNSET) };
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
@@ -245,7 +246,7 @@ static void two_volumes_of_one_name_are_an_error(void **state)
 
 static void a_mount_of_an_unknown_volume_is_an_error(void **state)
 {
-	struct fly_mount_spec m = { (char *)"nope", (char *)"/a" };
+	struct fly_pod_mount m = { (char *)"nope", (char *)"/a", NULL };
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
@@ -257,8 +258,8 @@ static void a_mount_of_an_unknown_volume_is_an_error(void **state)
 
 static void an_explicit_mount_places_the_volume(void **state)
 {
-	struct fly_volume v = vol("data", -1, -1);
-	struct fly_mount_spec m = { (char *)"data", (char *)"/mnt/d" };
+	struct fly_pod_volume v = vol("data", FLY_UNSET, FLY_UNSET);
+	struct fly_pod_mount m = { (char *)"data", (char *)"/mnt/d", NULL };
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
