@@ -19,6 +19,7 @@
 #include "execpath.h"
 #include "log.h"
 #include "inroot.h"
+#include "launch.h"
 #include "mountexec.h"
 #include "ns.h"
 #include "pod.h"
@@ -53,7 +54,9 @@ struct run {
 	struct fly_mount_plan plan;
 	struct fly_mount_state mounts;
 	struct fly_userns_map idmap; /* what the user namespace maps */
-	bool chrooted;
+	struct fly_launch launch;
+	char *root_path;
+	bool started;        /* the app was started: the pod is kept */
 };
 
 static void run_init(struct run *r)
@@ -88,6 +91,7 @@ static void run_clear(struct run *r)
 	fly_mounts_free(&r->host_mounts);
 	fly_plan_free(&r->plan);
 	fly_mount_state_clear(&r->mounts);
+	free(r->root_path);
 }
 
 static bool is_file(const char *path)
@@ -381,6 +385,10 @@ static int create_pod(const struct fly_ctx *ctx, struct run *r,
 	env_path = fly_path_join(r->pod.dir, "env");
 	if (fly_pod_write(ctx, &r->pod, "pod", manifest, err) < 0 ||
 	    fly_env_write(ctx, env_path, r->envp, err) < 0 ||
+	    fly_pod_write(ctx, &r->pod, "mount-ns",
+			  r->opts.ns == FLY_NS_HOST ? "host\n" : "private\n",
+			  err) < 0 ||
+	    (!ctx->root && fly_pod_write(ctx, &r->pod, "userns", "", err) < 0) ||
 	    fly_pod_mkdir(ctx, &r->pod, "rootfs", 0755, err) < 0 ||
 	    fly_pod_mkdir(ctx, &r->pod, "upper", 0755, err) < 0 ||
 	    fly_pod_mkdir(ctx, &r->pod, "work", 0700, err) < 0 ||
@@ -443,42 +451,16 @@ static int mount_all(const struct fly_ctx *ctx, struct run *r,
 	return 0;
 }
 
-static int set_credentials(const struct fly_ctx *ctx, const struct run *r,
-			   struct fly_error *err)
-{
-	const struct fly_creds *c = &r->creds;
-
-	if (ctx->root || r->idmap.gids > 0) {
-		if (ctx->sys->sys_setgroups(c->n_groups, c->groups) < 0)
-			return fly_fail(err, errno, "set groups");
-	} else {
-		fly_debug("user namespace without id ranges: groups not set");
-	}
-	fly_debug("credentials: uid %u gid %u", (unsigned int)c->uid,
-		  (unsigned int)c->gid);
-	if (ctx->sys->sys_setresgid(c->gid, c->gid, c->gid) < 0)
-		return fly_fail(err, errno, "set gid %u", (unsigned int)c->gid);
-	if (ctx->sys->sys_setresuid(c->uid, c->uid, c->uid) < 0)
-		return fly_fail(err, errno, "set uid %u", (unsigned int)c->uid);
-	return 0;
-}
-
 static int write_pid_files(const struct fly_ctx *ctx, struct run *r,
-			   struct fly_error *err)
+			   pid_t pid, struct fly_error *err)
 {
 	char text[32];
 
-	snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	snprintf(text, sizeof(text), "%ld\n", (long)pid);
 	if (fly_pod_write(ctx, &r->pod, "pid", text, err) < 0)
 		return -1;
-	snprintf(text, sizeof(text), "%ld\n", (long)getpgrp());
-	if (fly_pod_write(ctx, &r->pod, "pgid", text, err) < 0)
-		return -1;
-	if (fly_pod_keep_lock(&r->pod, err) < 0)
-		return -1;
-	if (fcntl(r->image_lock, F_SETFD, 0) < 0)
-		return fly_fail(err, errno, "keep the image lock");
-	return 0;
+	snprintf(text, sizeof(text), "%ld\n", (long)getpgid(pid));
+	return fly_pod_write(ctx, &r->pod, "pgid", text, err);
 }
 
 /* The working directory must exist: it is never created. */
@@ -494,37 +476,113 @@ static int check_working_dir(const struct fly_ctx *ctx, const struct run *r,
 	return 0;
 }
 
-static int exec_app(const struct fly_ctx *ctx, struct run *r,
-		    struct fly_error *err)
+static const char *path_of(char *const *envp)
+{
+	for (size_t i = 0; envp[i]; i++)
+		if (fly_str_has_prefix(envp[i], "PATH="))
+			return envp[i] + 5;
+	return FLY_ENV_DEFAULT_PATH;
+}
+
+/* Run a pod process to its end: an event handler, or the app. */
+static int spawn_in_pod(const struct fly_ctx *ctx, struct run *r,
+			char *const *argv, pid_t *ret_pid,
+			struct fly_error *err)
+{
+	_cleanup_free_ char *exe = NULL;
+
+	if (fly_exec_find(ctx, r->mounts.root_fd, argv[0], path_of(r->envp),
+			  &exe, err) < 0)
+		return -1;
+	return fly_launch_spawn(ctx, &r->launch, exe, argv, ret_pid, err);
+}
+
+static const struct fly_event_handler *handler(const struct run *r,
+					       const char *name)
+{
+	const struct fly_app *app = r->manifest->app;
+
+	for (size_t i = 0; app && i < app->n_event_handlers; i++)
+		if (strcmp(app->event_handlers[i].name, name) == 0)
+			return &app->event_handlers[i];
+	return NULL;
+}
+
+static int run_handler(const struct fly_ctx *ctx, struct run *r,
+		       const char *name, int *ret_code, struct fly_error *err)
+{
+	const struct fly_event_handler *h = handler(r, name);
+	pid_t pid;
+	int wstatus;
+
+	*ret_code = 0;
+	if (!h)
+		return 0;
+	fly_debug("%s handler: %s", name, h->exec[0]);
+	if (spawn_in_pod(ctx, r, h->exec, &pid, err) < 0 ||
+	    fly_launch_supervise(pid, &wstatus, err) < 0)
+		return fly_wrap(err, "%s handler", name);
+	*ret_code = fly_wait_code(wstatus);
+	return 0;
+}
+
+static void prepare_launch(struct run *r, const char *dir,
+			   const sigset_t *old_mask, bool set_groups)
+{
+	r->root_path = fly_path_join(r->pod.dir, "rootfs");
+	r->launch = (struct fly_launch){
+		.root_fd = r->mounts.root_fd, .root_path = r->root_path,
+		.workdir = dir,
+		.creds = &r->creds, .set_groups = set_groups,
+		.envp = r->envp, .child_mask = *old_mask,
+	};
+}
+
+static int record_exit(const struct fly_ctx *ctx, struct run *r, int wstatus,
+		       struct fly_error *err)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%d\n", fly_wait_code(wstatus));
+	fly_debug("app exited with status %d", fly_wait_code(wstatus));
+	return fly_pod_write(ctx, &r->pod, "exit", text, err);
+}
+
+/* Start the app, stay as its parent, record how it ended; returns fly's
+ * exit status (see fly_wait_exit). */
+static int start_app(const struct fly_ctx *ctx, struct run *r,
+		     struct fly_error *err)
 {
 	const struct fly_app *app = r->manifest->app;
 	const char *dir = r->opts.working_dir ? r->opts.working_dir :
 			  app && app->working_directory ?
 			  app->working_directory : "/";
-	const char *path_env = FLY_ENV_DEFAULT_PATH;
-	_cleanup_free_ char *exe = NULL;
+	sigset_t old_mask;
+	int code, wstatus;
+	pid_t pid;
 
-	for (size_t i = 0; r->envp[i]; i++)
-		if (fly_str_has_prefix(r->envp[i], "PATH="))
-			path_env = r->envp[i] + 5;
-	if (fly_exec_find(ctx, r->mounts.root_fd, r->argv.v[0], path_env, &exe,
-			  err) < 0)
-		return -1;
 	if (check_working_dir(ctx, r, dir, err) < 0 ||
-	    write_pid_files(ctx, r, err) < 0)
+	    fly_pod_keep_lock(&r->pod, err) < 0)
 		return -1;
-	fly_debug("chroot \"%s/rootfs\"", r->pod.dir);
-	if (ctx->sys->sys_fchdir(r->mounts.root_fd) < 0 ||
-	    ctx->sys->sys_chroot(".") < 0)
-		return fly_fail(err, errno, "chroot \"%s/rootfs\"", r->pod.dir);
-	r->chrooted = true;
-	if (ctx->sys->sys_chdir(dir) < 0)
-		return fly_fail(err, errno, "working directory \"%s\"", dir);
-	if (set_credentials(ctx, r, err) < 0)
+	fly_launch_block_signals(&old_mask);
+	prepare_launch(r, dir, &old_mask, ctx->root || r->idmap.gids > 0);
+	if (run_handler(ctx, r, "pre-start", &code, err) < 0)
 		return -1;
-	fly_debug("exec \"%s\"", exe);
-	ctx->sys->sys_execve(exe, r->argv.v, r->envp);
-	return fly_fail(err, errno, "exec \"%s\"", exe);
+	if (code != 0)
+		return fly_fail(err, 0, "pre-start handler exited with %d",
+				code);
+	if (spawn_in_pod(ctx, r, r->argv.v, &pid, err) < 0)
+		return -1;
+	r->started = true;
+	if (write_pid_files(ctx, r, pid, err) < 0 ||
+	    fly_launch_supervise(pid, &wstatus, err) < 0 ||
+	    record_exit(ctx, r, wstatus, err) < 0)
+		return -1;
+	if (run_handler(ctx, r, "post-stop", &code, err) < 0)
+		fly_warn("%s", err->msg);
+	else if (code != 0)
+		fly_warn("post-stop handler exited with %d", code);
+	return fly_wait_exit(wstatus);
 }
 
 /* After a failure past the pod's creation: detach what was mounted and
@@ -535,7 +593,7 @@ static void abandon_pod(const struct fly_ctx *ctx, struct run *r)
 
 	if (!r->pod.dir)
 		return;
-	if (r->chrooted) {
+	if (r->started) {
 		fly_warn("pod %s left for gc", r->pod.uuid);
 		return;
 	}
@@ -574,7 +632,7 @@ static int run_pod(const struct fly_ctx *ctx, struct run *r,
 		return -1;
 	if (mount_all(ctx, r, err) < 0)
 		return -1;
-	return exec_app(ctx, r, err);
+	return start_app(ctx, r, err);
 }
 
 int fly_cmd_run(struct fly_ctx *ctx, int argc, char **argv,

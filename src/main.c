@@ -1,12 +1,15 @@
 /* fly: run one application from an App Container Image, chroot only. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "launch.h"
 #include "log.h"
 #include "util.h"
 #include "poison.h"
@@ -173,12 +176,30 @@ static int dispatch(int argc, char **argv, struct fly_error *err)
 	return cmd->fn(&ctx, argc, argv, err);
 }
 
+/* End the way the app ended: death by the same signal, so that whoever
+ * waits for fly sees exactly what it would have seen of the app. */
+static int die_by_signal(int sig)
+{
+	struct rlimit no_core = { 0, 0 };
+	sigset_t set;
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	return 128 + sig;
+}
+
 int main(int argc, char **argv)
 {
 	struct fly_error err = { 0 };
 	int r = dispatch(argc, argv, &err);
 
 	fflush(stdout);
+	if (r >= FLY_EXIT_SIGNAL)
+		return die_by_signal(r - FLY_EXIT_SIGNAL);
 	if (r >= 0)
 		return r;
 	fprintf(stderr, "fly: %s\n", err.msg);

@@ -1,15 +1,33 @@
-/* Pod directories: DIR/pods/{prepared,run,exited-garbage,garbage}/UUID.
+/* Pod directories and their life cycle (behaviour.md section 4).
  *
- *   pod          the pod manifest (JSON)
- *   env          the app's environment (see env.h)
- *   pid, pgid    written just before the app is executed
- *   rootfs/      where the app's root is mounted
- *   upper/, work/  overlay layers of a run's private root
- *   volumes/NAME   kind=empty volumes
+ *   DIR/pods/prepared/UUID   made by `fly prepare`, waiting for
+ *                            `fly run-prepared`
+ *   DIR/pods/run/UUID        started: running while its lock is held,
+ *                            exited once it is free
+ *   DIR/pods/exited-garbage/UUID   exited pods `fly gc` is removing
+ *   DIR/pods/garbage/UUID    prepared pods `fly gc` is removing
  *
- * A running pod's directory is held with flock(LOCK_EX) by the app
- * itself: the descriptor survives exec, so the lock lives exactly as
- * long as the app. */
+ * Files in a pod directory:
+ *
+ *   pod        the pod manifest (JSON); its mtime is the creation time
+ *   env        the app's environment, NAME=VALUE entries each ended by a
+ *              NUL byte (env.h)
+ *   mount-ns   "private" or "host": where the pod's mounts live
+ *   userns     present when fly ran unprivileged, in a user namespace
+ *   pid        the app's pid, written when the app starts; its mtime is
+ *              the start time
+ *   pgid       the app's process group (not one fly created: fly never
+ *              creates process groups, so `stop` signals only the pid)
+ *   exit       the app's exit status as fly itself exits with it:
+ *              0-255, 128+N for a death by signal N; written by fly,
+ *              which stays as the app's parent; its mtime is the exit time
+ *   rootfs/    where the app's root is mounted
+ *   upper/, work/   the overlay layers of the app's private root
+ *   volumes/NAME    kind=empty volumes
+ *
+ * A pod's directory is locked with flock(LOCK_EX) from its creation until
+ * fly exits; the app inherits the descriptor, so the lock is held while
+ * either lives.  A pod in run/ whose lock can be taken has exited. */
 #pragma once
 
 #include "ctx.h"

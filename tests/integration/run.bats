@@ -61,12 +61,60 @@ host_mounts() {
 	assert_equal "$status" 143
 }
 
-@test "the app replaces fly: the app has fly's pid" {
-	"$FLY" run "$IMG" --exec=/inspect -- pid >out &
+@test "fly stays as the app's parent and the pid file names the app" {
+	"$FLY" run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/inspect -- \
+		pid >out &
 	pid=$!
 	wait "$pid"
+	app=$(cat "$FLY_DIR/pods/run/$(cat uuid)/pid")
 	run cat out
-	assert_output --regexp "^pid $pid ppid [0-9]+$"
+	assert_output "pid $app ppid $pid"
+}
+
+@test "the app's exit status is recorded in the pod" {
+	run_fly -7 run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/inspect -- \
+		exit=7
+	assert_equal "$(cat "$FLY_DIR/pods/run/$(cat uuid)/exit")" 7
+}
+
+@test "a signal sent to fly reaches the app, and fly dies by it too" {
+	"$FLY" run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/inspect -- \
+		echo=started sleep=30 >out &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q started out 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	assert_equal "$(cat "$FLY_DIR/pods/run/$(cat uuid)/exit")" 143
+}
+
+@test "a pre-start handler runs first, in the pod, with the app's environment" {
+	make_image app.aci example.com/hooks '["/inspect", "read=/tmp/pre"]' \
+		'"environment": [{"name": "GREETING", "value": "hi"}],
+		 "eventHandlers": [{"name": "pre-start", "exec": ["/bin/sh", "-c", "echo $GREETING > /tmp/pre"]}]'
+	run_fly -0 run app.aci
+	assert_output 'read /tmp/pre: ok hi\n'
+}
+
+@test "a failing pre-start handler stops the run before the app" {
+	make_image app.aci example.com/hooks '["/inspect", "echo=app-ran"]' \
+		'"eventHandlers": [{"name": "pre-start", "exec": ["/bin/false"]}]'
+	run_fly -254 run app.aci
+	assert_output --partial 'pre-start handler exited with 1'
+	refute_output --partial 'app-ran'
+}
+
+@test "a post-stop handler runs after the app; the app's status stays" {
+	mkdir out
+	make_image app.aci example.com/hooks '["/inspect", "write=/tmp/x", "exit=3"]' \
+		'"mountPoints": [{"name": "out", "path": "/out"}],
+		 "eventHandlers": [{"name": "post-stop", "exec": ["/bin/sh", "-c", "cat /tmp/x > /out/seen"]}]'
+	run_fly -3 run --volume=out,kind=host,source="$WORK/out" app.aci
+	assert_equal "$(cat out/seen)" fly
 }
 
 @test "one run's writes are never seen by another" {
@@ -521,7 +569,7 @@ propagation_case() {
 	assert_regex "$stderr" 'mount plan: bind /dev on /dev recursive'
 	assert_regex "$stderr" 'mount plan: tmpfs on /tmp'
 	assert_regex "$stderr" 'chroot "'
-	assert_regex "$stderr" 'exec "/inspect"'
+	assert_regex "$stderr" 'exec "/inspect" as pid [0-9]+'
 	assert_output 'echo x'
 }
 
