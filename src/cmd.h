@@ -9,5 +9,9 @@ typedef int fly_cmd_fn(struct fly_ctx *ctx, int argc, char **argv,
 		       struct fly_error *err);
 
 fly_cmd_fn fly_cmd_run;
+fly_cmd_fn fly_cmd_prepare;
+fly_cmd_fn fly_cmd_run_prepared;
+fly_cmd_fn fly_cmd_enter;
+fly_cmd_fn fly_cmd_export;
 fly_cmd_fn fly_cmd_image;
 fly_cmd_fn fly_cmd_version;

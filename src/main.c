@@ -22,6 +22,11 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  run IMAGE [--exec=PATH] [-- ARG...]  run an image's app\n"
+	"  run --pod-manifest=FILE              run the pod FILE describes\n"
+	"  prepare IMAGE ...                    create a pod, print its UUID\n"
+	"  run-prepared UUID                    start a prepared pod\n"
+	"  enter [--app=NAME] UUID [CMD...]     run a command in a running pod\n"
+	"  export [--overwrite] UUID OUT.aci    an exited pod as a new ACI\n"
 	"  image fetch|list|rm|cat-manifest|export|gc  manage the store\n"
 	"  version                              print fly's version\n"
 	"\n"
@@ -40,6 +45,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", fly_cmd_run },
+	{ "prepare", fly_cmd_prepare },
+	{ "run-prepared", fly_cmd_run_prepared },
+	{ "enter", fly_cmd_enter },
+	{ "export", fly_cmd_export },
 	{ "image", fly_cmd_image },
 	{ "version", fly_cmd_version },
 };

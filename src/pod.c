@@ -1,6 +1,8 @@
 #include "pod.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,69 @@ int fly_pod_create(const struct fly_ctx *ctx, const char *state,
 	if (flock(ret->dir_fd, LOCK_EX | LOCK_NB) < 0)
 		return fly_fail(err, errno, "lock \"%s\"", ret->dir);
 	fly_debug("pod %s in \"%s\"", ret->uuid, ret->dir);
+	return 0;
+}
+
+int fly_pod_open(const struct fly_ctx *ctx, const char *state,
+		 const char *uuid, struct fly_pod *ret, struct fly_error *err)
+{
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->uuid, sizeof(ret->uuid), "%s", uuid);
+	ret->dir = fly_xasprintf("%s/pods/%s/%s", ctx->dir, state, uuid);
+	ret->dir_fd = ctx->sys->sys_open(ret->dir, O_RDONLY | O_DIRECTORY, 0);
+	if (ret->dir_fd < 0)
+		return fly_fail(err, errno, "pod %s", uuid);
+	if (flock(ret->dir_fd, LOCK_EX | LOCK_NB) < 0)
+		return fly_fail(err, errno == EWOULDBLOCK ? EBUSY : errno,
+				"pod %s", uuid);
+	return 0;
+}
+
+int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,
+		 const char *state, struct fly_error *err)
+{
+	_cleanup_free_ char *parent = fly_xasprintf("%s/pods/%s", ctx->dir,
+						    state);
+	char *dir;
+
+	if (fly_mkdir_p(ctx, parent, 0711, err) < 0)
+		return -1;
+	dir = fly_path_join(parent, pod->uuid);
+	if (ctx->sys->sys_renameat(AT_FDCWD, pod->dir, AT_FDCWD, dir) < 0) {
+		int e = errno;
+
+		free(dir);
+		return fly_fail(err, e, "move pod %s to %s", pod->uuid, state);
+	}
+	free(pod->dir);
+	pod->dir = dir;
+	return 0;
+}
+
+int fly_pod_find(const struct fly_ctx *ctx, const char *state,
+		 const char *ref, char ret_uuid[37], struct fly_error *err)
+{
+	_cleanup_free_ char *parent = fly_xasprintf("%s/pods/%s", ctx->dir,
+						    state);
+	DIR *d = opendir(parent);
+	size_t len = strlen(ref), found = 0;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 36 ||
+		    strncmp(de->d_name, ref, len) != 0)
+			continue;
+		if (found++ == 0)
+			memcpy(ret_uuid, de->d_name, 37);
+	}
+	if (d)
+		closedir(d);
+	if (found > 1)
+		return fly_fail(err, 0, "pod \"%s\" is ambiguous: %zu %s pods "
+				"start with it", ref, found, state);
+	if (found == 0 || len == 0)
+		return fly_fail(err, 0, "pod \"%s\" not found among the %s "
+				"pods", ref, state);
 	return 0;
 }
 

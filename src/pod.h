@@ -42,6 +42,19 @@ struct fly_pod {
 int fly_pod_create(const struct fly_ctx *ctx, const char *state,
 		   struct fly_pod *ret, struct fly_error *err);
 
+/* Open and lock an existing pod, pods/STATE/UUID.  A pod whose lock is
+ * held (running, or being started) is refused with EBUSY. */
+int fly_pod_open(const struct fly_ctx *ctx, const char *state,
+		 const char *uuid, struct fly_pod *ret, struct fly_error *err);
+
+/* Move a locked pod to pods/STATE (a rename: the lock stays). */
+int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,
+		 const char *state, struct fly_error *err);
+
+/* Find the one pod in pods/STATE whose UUID is ref or starts with it. */
+int fly_pod_find(const struct fly_ctx *ctx, const char *state,
+		 const char *ref, char ret_uuid[37], struct fly_error *err);
+
 /* Write a small file in the pod directory atomically. */
 int fly_pod_write(const struct fly_ctx *ctx, const struct fly_pod *pod,
 		  const char *name, const char *text, struct fly_error *err);

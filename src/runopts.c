@@ -33,13 +33,24 @@ const char fly_run_usage[] =
 	"  --mount-ns=private|host  where fly mounts (default private: a\n"
 	"                         new mount namespace; host: rkt's way)\n"
 	"  --read-only-rootfs     the app's root is read-only\n"
+	"  --pod-manifest=FILE    run the pod FILE describes (an appc pod\n"
+	"                         manifest with one app) instead of IMAGE\n"
 	"  -h, --help             this text\n";
+
+const char fly_prepare_usage[] =
+	"Usage: fly prepare [run flags] IMAGE [--exec=PATH] [-- ARG...]\n"
+	"       fly prepare --pod-manifest=FILE\n"
+	"\n"
+	"Check everything `fly run` would, store the image and create the\n"
+	"pod without starting it; print its UUID.  Start it with\n"
+	"`fly run-prepared UUID`.  Takes every flag of `fly run` (see\n"
+	"`fly run --help`).\n";
 
 enum {
 	OPT_VOLUME = 256, OPT_MOUNT, OPT_EXEC, OPT_SET_ENV, OPT_ENV_FILE,
 	OPT_INHERIT, OPT_USER, OPT_GROUP, OPT_WORKDIR, OPT_DNS,
 	OPT_DNS_SEARCH, OPT_DNS_OPT, OPT_DNS_DOMAIN, OPT_HOSTS, OPT_UUID_SAVE,
-	OPT_MOUNT_NS, OPT_RO_ROOTFS,
+	OPT_MOUNT_NS, OPT_RO_ROOTFS, OPT_POD_MANIFEST,
 };
 
 static const struct option run_options[] = {
@@ -60,6 +71,7 @@ static const struct option run_options[] = {
 	{ "uuid-file-save", required_argument, NULL, OPT_UUID_SAVE },
 	{ "mount-ns", required_argument, NULL, OPT_MOUNT_NS },
 	{ "read-only-rootfs", no_argument, NULL, OPT_RO_ROOTFS },
+	{ "pod-manifest", required_argument, NULL, OPT_POD_MANIFEST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -124,6 +136,7 @@ static int take_option(struct fly_run_opts *o, int c, const char *arg,
 	case OPT_UUID_SAVE: o->uuid_file_save = arg; break;
 	case OPT_MOUNT_NS: return set_ns(o, arg, err);
 	case OPT_RO_ROOTFS: o->read_only_rootfs = true; break;
+	case OPT_POD_MANIFEST: o->pod_manifest = arg; break;
 	case 'h': o->help = true; break;
 	default: return -2;
 	}
@@ -155,6 +168,31 @@ static void take_args(int argc, char **argv, struct fly_run_opts *o)
 		fly_strv_push(&o->args, argv[i]);
 }
 
+/* What a pod manifest says cannot come from flags as well. */
+static int check_pod_manifest_flags(const struct fly_run_opts *o,
+				    bool more, struct fly_error *err)
+{
+	const char *clash = more ? "an image or arguments" :
+			    o->n_volumes ? "--volume" :
+			    o->n_mounts ? "--mount" :
+			    o->exec ? "--exec" :
+			    o->user ? "--user" :
+			    o->group ? "--group" :
+			    o->working_dir ? "--working-dir" :
+			    o->read_only_rootfs ? "--read-only-rootfs" :
+			    o->dns.n ? "--dns" :
+			    o->dns_search.n ? "--dns-search" :
+			    o->dns_opt.n ? "--dns-opt" :
+			    o->dns_domain ? "--dns-domain" :
+			    o->hosts.n ? "--hosts-entry" :
+			    o->ns != FLY_NS_PRIVATE ? "--mount-ns" : NULL;
+
+	if (clash)
+		return fly_usage(err, "--pod-manifest: %s cannot be given "
+				 "too: the manifest says it", clash);
+	return 0;
+}
+
 int fly_run_opts_parse(int argc, char **argv, struct fly_run_opts *ret,
 		       struct fly_error *err)
 {
@@ -166,6 +204,9 @@ int fly_run_opts_parse(int argc, char **argv, struct fly_run_opts *ret,
 	r = parse_flags(argc, argv, ret, err);
 	if (r < 0 || ret->help)
 		return r < 0 ? -1 : 0;
+	if (ret->pod_manifest)
+		return check_pod_manifest_flags(ret, r == 1 || optind < argc,
+						err);
 	if (r == 1 || optind >= argc)
 		return fly_usage(err, "run: no image given");
 	ret->image = argv[optind++];

@@ -29,15 +29,19 @@ struct fly_run_opts {
 	const char *dns_domain;
 	struct fly_strv hosts;
 	const char *uuid_file_save;
+	const char *pod_manifest;    /* --pod-manifest=FILE */
 	enum fly_ns_mode ns;
 	bool read_only_rootfs;
 	bool help;
 };
 
 /* Flags may stand before and after IMAGE; arguments for the app follow
- * `--`.  Mistakes are usage errors. */
+ * `--`.  With --pod-manifest there is no IMAGE and the flags that the
+ * manifest already says (volumes, mounts, exec, user...) are refused.
+ * Mistakes are usage errors. */
 int fly_run_opts_parse(int argc, char **argv, struct fly_run_opts *ret,
 		       struct fly_error *err);
 void fly_run_opts_clear(struct fly_run_opts *o);
 
 extern const char fly_run_usage[];
+extern const char fly_prepare_usage[];
