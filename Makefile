@@ -63,8 +63,9 @@ unit: $(UNIT_BIN)
 integration: all
 	@ci/integration
 
-valgrind: $(UNIT_BIN)
+valgrind: $(UNIT_BIN) all
 	@ci/valgrind $(UNIT_BIN)
+	@FLY=$(abspath $(BUILD))/fly ci/valgrind-run
 
 sanitize:
 	$(MAKE) BUILD=build/sanitize \

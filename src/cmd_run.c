@@ -234,7 +234,7 @@ static int adopt_prepared(const struct fly_ctx *ctx, const char *ref,
 	_cleanup_free_ char *env = NULL, *pod = NULL;
 	size_t len;
 
-	if (fly_pod_find(ctx, "prepared", ref, uuid, err) < 0 ||
+	if (fly_pod_find_state(ctx, "prepared", ref, uuid, err) < 0 ||
 	    fly_pod_open(ctx, "prepared", uuid, &r->pod, err) < 0)
 		return -1;
 	env = fly_path_join(r->pod.dir, "env");

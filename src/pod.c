@@ -76,7 +76,7 @@ int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,
 	return 0;
 }
 
-int fly_pod_find(const struct fly_ctx *ctx, const char *state,
+int fly_pod_find_state(const struct fly_ctx *ctx, const char *state,
 		 const char *ref, char ret_uuid[37], struct fly_error *err)
 {
 	_cleanup_free_ char *parent = fly_xasprintf("%s/pods/%s", ctx->dir,

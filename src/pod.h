@@ -52,7 +52,7 @@ int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,
 		 const char *state, struct fly_error *err);
 
 /* Find the one pod in pods/STATE whose UUID is ref or starts with it. */
-int fly_pod_find(const struct fly_ctx *ctx, const char *state,
+int fly_pod_find_state(const struct fly_ctx *ctx, const char *state,
 		 const char *ref, char ret_uuid[37], struct fly_error *err);
 
 /* Write a small file in the pod directory atomically. */
