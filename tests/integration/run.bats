@@ -435,6 +435,17 @@ host_mounts() {
 	assert_success
 }
 
+@test "unprivileged, a source with submounts needs recursive=true" {
+	require_user_mode
+	run_fly -254 run --volume=d,kind=host,source=/dev \
+		--mount=volume=d,target=/hostdev "$IMG" --exec=/inspect
+	assert_output --partial 'can only be bound with recursive=true'
+	run_fly -0 run --volume=d,kind=host,source=/dev,recursive=true \
+		--mount=volume=d,target=/hostdev "$IMG" --exec=/inspect -- \
+		ls=/hostdev/pts
+	assert_output --regexp '^ls /hostdev/pts: .*ptmx'
+}
+
 # --- 3.2 namespaces and propagation -------------------------------------
 
 @test "in a private namespace fly's mounts never reach the caller's table" {
