@@ -1,6 +1,8 @@
 # fly: build, test and benchmark targets.  See README.md.
 CC       ?= cc
-PKGS     := libarchive jansson libcrypto mount uuid
+PKGS     := libarchive jansson nettle mount uuid
+# libarchive is loaded with dlopen when an image is read (libarchive.h)
+LIBPKGS  := jansson nettle mount uuid
 BUILD    ?= build
 VERSION  := 0.1.0
 Q        ?= @
@@ -11,7 +13,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -DFLY_VERSION='"$(VERSION)"' $(WARN) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(LIBPKGS) 2>/dev/null) -ldl
+TESTLIBS := -lcmocka $(shell pkg-config --libs libarchive libcrypto 2>/dev/null)
 
 SRCS     := $(wildcard src/*.c)
 OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -43,7 +46,7 @@ $(BUILD)/tests/obj/%.o: tests/unit/%.c $(wildcard src/*.h tests/unit/*.h) | $(BU
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) $(UNIT_OBJ) $(wildcard tests/unit/*.h)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(UNIT_OBJ) \
-	    $(LDLIBS) -lcmocka
+	    $(LDLIBS) $(TESTLIBS)
 
 $(BUILD)/obj $(BUILD)/tests/obj:
 	mkdir -p $@

@@ -1,23 +1,21 @@
 #include "aci.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guard.h"
+#include "libarchive.h"
 #include "log.h"
 #include "util.h"
 
 #include "poison.h"
 
 #define BUF_SIZE (64 * 1024)
-#define SHA512_LEN 64
 #define TAR_FORMAT ARCHIVE_FORMAT_TAR_PAX_RESTRICTED
 
 /* libarchive's own error codes, which its public header does not name. */
@@ -43,7 +41,7 @@ struct pass {
 	struct archive *inner;
 	struct archive *disk;
 	struct fly_guard *guard;
-	EVP_MD_CTX *sha;
+	struct sha512_ctx sha;
 	uint64_t file_size;
 	uint64_t tar_size;
 	unsigned int entries;
@@ -56,16 +54,16 @@ struct pass {
 
 static const char *message(struct archive *a)
 {
-	const char *s = archive_error_string(a);
+	const char *s = fly_la.archive_error_string(a);
 
 	return s ? s : "unknown libarchive error";
 }
 
 /* libarchive keeps the errno apart from its message; only a real one is
  * worth appending (its format and usage codes alias EILSEQ and EINVAL). */
-static int archive_errnum(struct archive *a)
+static int la_errnum(struct archive *a)
 {
-	int e = archive_errno(a);
+	int e = fly_la.archive_errno(a);
 
 	if (e <= 0 || e == LA_ERRNO_FILE_FORMAT ||
 	    e == LA_ERRNO_PROGRAMMER)
@@ -79,11 +77,10 @@ static void pass_freep(struct pass **pp)
 
 	if (!p)
 		return;
-	archive_read_free(p->inner);
-	archive_read_free(p->outer);
-	archive_write_free(p->disk);
+	fly_la.archive_read_free(p->inner);
+	fly_la.archive_read_free(p->outer);
+	fly_la.archive_write_free(p->disk);
 	fly_guard_free(p->guard);
-	EVP_MD_CTX_free(p->sha);
 	free(p->rootfs);
 	free(p);
 }
@@ -122,7 +119,7 @@ static la_ssize_t read_file(struct archive *a, void *data,
 	ssize_t n = read_chunk(p);
 
 	if (n < 0) {
-		archive_set_error(a, LA_ERRNO_MISC, "%s", p->cb_err.msg);
+		fly_la.archive_set_error(a, LA_ERRNO_MISC, "%s", p->cb_err.msg);
 		return ARCHIVE_FATAL;
 	}
 	*ret_buf = p->file_buf;
@@ -136,7 +133,7 @@ static ssize_t next_tar_bytes(struct pass *p)
 
 	if (p->tar_eof)
 		return 0;
-	n = archive_read_data(p->outer, p->tar_buf, sizeof(p->tar_buf));
+	n = fly_la.archive_read_data(p->outer, p->tar_buf, sizeof(p->tar_buf));
 	if (n < 0)
 		return fail_callback(p, 0, message(p->outer));
 	if (n == 0) {
@@ -144,8 +141,7 @@ static ssize_t next_tar_bytes(struct pass *p)
 		return 0;
 	}
 
-	if (EVP_DigestUpdate(p->sha, p->tar_buf, (size_t)n) != 1)
-		return fail_callback(p, 0, "compute SHA-512");
+	sha512_update(&p->sha, (size_t)n, p->tar_buf);
 	p->tar_size += (uint64_t)n;
 	return n;
 }
@@ -157,7 +153,7 @@ static la_ssize_t read_tar(struct archive *a, void *data,
 	ssize_t n = next_tar_bytes(p);
 
 	if (n < 0) {
-		archive_set_error(a, LA_ERRNO_MISC, "%s", p->cb_err.msg);
+		fly_la.archive_set_error(a, LA_ERRNO_MISC, "%s", p->cb_err.msg);
 		return ARCHIVE_FATAL;
 	}
 	*ret_buf = p->tar_buf;
@@ -168,7 +164,7 @@ static la_ssize_t read_tar(struct archive *a, void *data,
 static int pass_fail(const struct pass *p, struct archive *a,
 		     struct fly_error *err)
 {
-	const char *filter = archive_filter_name(p->outer, 0);
+	const char *filter = fly_la.archive_filter_name(p->outer, 0);
 
 	if (p->failed) {
 		*err = p->cb_err;
@@ -176,9 +172,9 @@ static int pass_fail(const struct pass *p, struct archive *a,
 	}
 	if (p->file_size == 0)
 		return fly_fail(err, 0, "not an ACI: the file is empty");
-	if (p->entries > 0 || archive_errno(a) != LA_ERRNO_FILE_FORMAT)
-		return fly_fail(err, archive_errnum(a), "%s", message(a));
-	if (a == p->outer || archive_format(a) != 0)
+	if (p->entries > 0 || fly_la.archive_errno(a) != LA_ERRNO_FILE_FORMAT)
+		return fly_fail(err, la_errnum(a), "%s", message(a));
+	if (a == p->outer || fly_la.archive_format(a) != 0)
 		return fly_fail(err, 0, "not an ACI: %s", message(a));
 	if (!filter || strcmp(filter, "none") == 0)
 		return fly_fail(err, 0, "not an ACI: not a tar archive");
@@ -190,34 +186,34 @@ static int open_outer(struct pass *p, struct fly_error *err)
 {
 	struct archive_entry *entry;
 
-	p->outer = archive_read_new();
+	p->outer = fly_la.archive_read_new();
 	if (!p->outer)
 		return fly_fail(err, ENOMEM, "start libarchive");
-	if (archive_read_support_filter_gzip(p->outer) < ARCHIVE_WARN ||
-	    archive_read_support_filter_bzip2(p->outer) < ARCHIVE_WARN ||
-	    archive_read_support_filter_xz(p->outer) < ARCHIVE_WARN ||
-	    archive_read_support_filter_zstd(p->outer) < ARCHIVE_WARN ||
-	    archive_read_support_format_raw(p->outer) != ARCHIVE_OK)
+	if (fly_la.archive_read_support_filter_gzip(p->outer) < ARCHIVE_WARN ||
+	    fly_la.archive_read_support_filter_bzip2(p->outer) < ARCHIVE_WARN ||
+	    fly_la.archive_read_support_filter_xz(p->outer) < ARCHIVE_WARN ||
+	    fly_la.archive_read_support_filter_zstd(p->outer) < ARCHIVE_WARN ||
+	    fly_la.archive_read_support_format_raw(p->outer) != ARCHIVE_OK)
 		return fly_fail(err, 0, "libarchive: %s", message(p->outer));
 
-	if (archive_read_open(p->outer, p, NULL, read_file, NULL) !=
+	if (fly_la.archive_read_open(p->outer, p, NULL, read_file, NULL) !=
 		    ARCHIVE_OK ||
-	    archive_read_next_header(p->outer, &entry) != ARCHIVE_OK)
+	    fly_la.archive_read_next_header(p->outer, &entry) != ARCHIVE_OK)
 		return pass_fail(p, p->outer, err);
 	fly_debug("%s: compression: %s", p->src,
-		  archive_filter_name(p->outer, 0));
+		  fly_la.archive_filter_name(p->outer, 0));
 	return 0;
 }
 
 static int open_inner(struct pass *p, struct fly_error *err)
 {
-	p->inner = archive_read_new();
+	p->inner = fly_la.archive_read_new();
 	if (!p->inner)
 		return fly_fail(err, ENOMEM, "start libarchive");
-	if (archive_read_support_format_tar(p->inner) != ARCHIVE_OK)
+	if (fly_la.archive_read_support_format_tar(p->inner) != ARCHIVE_OK)
 		return fly_fail(err, 0, "libarchive: %s", message(p->inner));
 
-	if (archive_read_open(p->inner, p, NULL, read_tar, NULL) != ARCHIVE_OK)
+	if (fly_la.archive_read_open(p->inner, p, NULL, read_tar, NULL) != ARCHIVE_OK)
 		return pass_fail(p, p->inner, err);
 	return 0;
 }
@@ -233,10 +229,10 @@ static int open_disk(struct pass *p, struct fly_error *err)
 
 	if (p->ctx->root)
 		flags |= ARCHIVE_EXTRACT_OWNER;
-	p->disk = archive_write_disk_new();
+	p->disk = fly_la.archive_write_disk_new();
 	if (!p->disk)
 		return fly_fail(err, ENOMEM, "start libarchive");
-	if (archive_write_disk_set_options(p->disk, flags) != ARCHIVE_OK)
+	if (fly_la.archive_write_disk_set_options(p->disk, flags) != ARCHIVE_OK)
 		return fly_fail(err, 0, "libarchive: %s", message(p->disk));
 	return 0;
 }
@@ -248,10 +244,7 @@ static int pass_start(struct pass *p, const char *rootfs_dir,
 	if (!p->rootfs)
 		return fly_fail(err, errno, "resolve \"%s\"", rootfs_dir);
 
-	p->sha = EVP_MD_CTX_new();
-	if (!p->sha || EVP_DigestInit_ex(p->sha, EVP_sha512(), NULL) != 1)
-		return fly_fail(err, 0, "SHA-512 is not available");
-
+	sha512_init(&p->sha);
 	if (open_outer(p, err) < 0 || open_inner(p, err) < 0)
 		return -1;
 	return open_disk(p, err);
@@ -263,7 +256,7 @@ static int read_manifest(struct pass *p, int64_t size, struct fly_error *err)
 	_cleanup_free_ char *text = fly_xmalloc(want + 1);
 
 	while (len < want) {
-		la_ssize_t n = archive_read_data(p->inner, text + len,
+		la_ssize_t n = fly_la.archive_read_data(p->inner, text + len,
 						 want - len);
 
 		if (n < 0)
@@ -285,7 +278,7 @@ static int disk_fail(struct pass *p, const char *name, struct fly_error *err)
 {
 	_cleanup_free_ char *show = fly_guard_show_name(name);
 
-	return fly_fail(err, archive_errnum(p->disk), "%s: %s", show,
+	return fly_fail(err, la_errnum(p->disk), "%s: %s", show,
 			message(p->disk));
 }
 
@@ -295,7 +288,7 @@ static int copy_data(struct pass *p, const char *name, struct fly_error *err)
 		const void *buf;
 		size_t size;
 		la_int64_t offset;
-		int r = archive_read_data_block(p->inner, &buf, &size, &offset);
+		int r = fly_la.archive_read_data_block(p->inner, &buf, &size, &offset);
 
 		if (r == ARCHIVE_EOF)
 			return 0;
@@ -305,7 +298,7 @@ static int copy_data(struct pass *p, const char *name, struct fly_error *err)
 			pass_fail(p, p->inner, err);
 			return fly_wrap(err, "%s", show);
 		}
-		if (archive_write_data_block(p->disk, buf, size, offset) <
+		if (fly_la.archive_write_data_block(p->disk, buf, size, offset) <
 		    ARCHIVE_WARN)
 			return disk_fail(p, name, err);
 	}
@@ -326,13 +319,13 @@ static int extract_entry(struct pass *p, struct archive_entry *entry,
 	_cleanup_free_ char *target = NULL;
 	int r;
 
-	archive_entry_copy_pathname(entry, path);
+	fly_la.archive_entry_copy_pathname(entry, path);
 	if (v->hardlink) {
 		target = under_rootfs(p, v->hardlink);
-		archive_entry_copy_hardlink(entry, target);
+		fly_la.archive_entry_copy_hardlink(entry, target);
 	}
 
-	r = archive_write_header(p->disk, entry);
+	r = fly_la.archive_write_header(p->disk, entry);
 	if (r < ARCHIVE_WARN)
 		return disk_fail(p, name, err);
 	if (r == ARCHIVE_WARN)
@@ -341,7 +334,7 @@ static int extract_entry(struct pass *p, struct archive_entry *entry,
 	if (copy_data(p, name, err) < 0)
 		return -1;
 
-	r = archive_write_finish_entry(p->disk);
+	r = fly_la.archive_write_finish_entry(p->disk);
 	if (r < ARCHIVE_WARN)
 		return disk_fail(p, name, err);
 	if (r == ARCHIVE_WARN)
@@ -353,18 +346,18 @@ static int handle_entry(struct pass *p, struct archive_entry *entry,
 			struct fly_error *err)
 {
 	_cleanup_(fly_guard_verdict_clear) struct fly_guard_verdict v = { 0 };
-	const char *stored = archive_entry_pathname(entry);
-	const char *target = archive_entry_hardlink(entry);
+	const char *stored = fly_la.archive_entry_pathname(entry);
+	const char *target = fly_la.archive_entry_hardlink(entry);
 	_cleanup_free_ char *name = NULL; /* extraction renames the entry */
 	struct fly_guard_entry ge = {
-		.mode = archive_entry_mode(entry),
+		.mode = fly_la.archive_entry_mode(entry),
 		.hardlink = target ? target
-				   : archive_entry_hardlink_utf8(entry),
-		.size = archive_entry_size(entry),
+				   : fly_la.archive_entry_hardlink_utf8(entry),
+		.size = fly_la.archive_entry_size(entry),
 	};
 
 	if (!stored)
-		stored = archive_entry_pathname_utf8(entry);
+		stored = fly_la.archive_entry_pathname_utf8(entry);
 	if (!stored)
 		return fly_fail(err, 0, "entry %u has no readable name",
 				p->entries);
@@ -385,7 +378,7 @@ static int read_entries(struct pass *p, struct fly_error *err)
 	struct archive_entry *entry;
 	int r;
 
-	while ((r = archive_read_next_header(p->inner, &entry)) !=
+	while ((r = fly_la.archive_read_next_header(p->inner, &entry)) !=
 	       ARCHIVE_EOF) {
 		if (r < ARCHIVE_WARN)
 			return pass_fail(p, p->inner, err);
@@ -418,22 +411,20 @@ static int drain(struct pass *p, struct fly_error *err)
 
 static int pass_finish(struct pass *p, struct fly_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	unsigned char md[SHA512_DIGEST_SIZE];
 
 	if (fly_guard_finish(p->guard, err) < 0 || drain(p, err) < 0)
 		return -1;
 
 	/* Directory modes and times are applied last, so that a read-only
 	 * directory did not stop its own entries from being written. */
-	if (archive_write_close(p->disk) < ARCHIVE_WARN)
-		return fly_fail(err, archive_errnum(p->disk), "rootfs: %s",
+	if (fly_la.archive_write_close(p->disk) < ARCHIVE_WARN)
+		return fly_fail(err, la_errnum(p->disk), "rootfs: %s",
 				message(p->disk));
 
-	if (EVP_DigestFinal_ex(p->sha, md, &len) != 1 || len != SHA512_LEN)
-		return fly_fail(err, 0, "compute SHA-512");
+	sha512_digest(&p->sha, sizeof(md), md);
 	memcpy(p->aci->id, FLY_ID_PREFIX, strlen(FLY_ID_PREFIX));
-	fly_hex(md, len, p->aci->id + strlen(FLY_ID_PREFIX));
+	fly_hex(md, sizeof(md), p->aci->id + strlen(FLY_ID_PREFIX));
 	p->aci->tar_size = p->tar_size;
 	return 0;
 }
@@ -445,6 +436,8 @@ int fly_aci_read(const struct fly_ctx *ctx, int fd, const char *src,
 	_cleanup_(pass_freep) struct pass *p = fly_xcalloc(1, sizeof(*p));
 
 	memset(ret, 0, sizeof(*ret));
+	if (fly_la_load(err) < 0)
+		return -1;
 	p->ctx = ctx;
 	p->fd = fd;
 	p->copy_fd = copy_fd;
@@ -473,42 +466,42 @@ void fly_aci_clear(struct fly_aci *aci)
 
 static void read_freep(struct archive **a)
 {
-	archive_read_free(*a);
+	fly_la.archive_read_free(*a);
 }
 
 static void write_freep(struct archive **a)
 {
-	archive_write_free(*a);
+	fly_la.archive_write_free(*a);
 }
 
 static void entry_freep(struct archive_entry **e)
 {
-	archive_entry_free(*e);
+	fly_la.archive_entry_free(*e);
 }
 
 static void links_freep(struct archive_entry_linkresolver **l)
 {
 	if (*l)
-		archive_entry_linkresolver_free(*l);
+		fly_la.archive_entry_linkresolver_free(*l);
 }
 
 static int write_manifest(struct archive *aw, const char *text,
 			  struct fly_error *err)
 {
-	_cleanup_(entry_freep) struct archive_entry *e = archive_entry_new();
+	_cleanup_(entry_freep) struct archive_entry *e = fly_la.archive_entry_new();
 	size_t len = strlen(text);
 
 	if (!e)
 		return fly_fail(err, ENOMEM, "start libarchive");
-	archive_entry_set_pathname(e, "manifest");
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_mtime(e, time(NULL), 0);
+	fly_la.archive_entry_set_pathname(e, "manifest");
+	fly_la.archive_entry_set_filetype(e, AE_IFREG);
+	fly_la.archive_entry_set_perm(e, 0644);
+	fly_la.archive_entry_set_size(e, (la_int64_t)len);
+	fly_la.archive_entry_set_mtime(e, time(NULL), 0);
 
-	if (archive_write_header(aw, e) < ARCHIVE_WARN ||
-	    archive_write_data(aw, text, len) < 0)
-		return fly_fail(err, archive_errnum(aw), "manifest: %s",
+	if (fly_la.archive_write_header(aw, e) < ARCHIVE_WARN ||
+	    fly_la.archive_write_data(aw, text, len) < 0)
+		return fly_fail(err, la_errnum(aw), "manifest: %s",
 				message(aw));
 	return 0;
 }
@@ -517,15 +510,15 @@ static int copy_file(struct archive *aw, struct archive *rd, char *buf,
 		     const char *path, struct fly_error *err)
 {
 	for (;;) {
-		la_ssize_t n = archive_read_data(rd, buf, BUF_SIZE);
+		la_ssize_t n = fly_la.archive_read_data(rd, buf, BUF_SIZE);
 
 		if (n == 0)
 			return 0;
 		if (n < 0)
-			return fly_fail(err, archive_errnum(rd),
+			return fly_fail(err, la_errnum(rd),
 					"read \"%s\": %s", path, message(rd));
-		if (archive_write_data(aw, buf, (size_t)n) < 0)
-			return fly_fail(err, archive_errnum(aw), "%s: %s", path,
+		if (fly_la.archive_write_data(aw, buf, (size_t)n) < 0)
+			return fly_fail(err, la_errnum(aw), "%s: %s", path,
 					message(aw));
 	}
 }
@@ -537,23 +530,23 @@ static int write_tree_entry(struct archive *aw, struct archive *rd,
 			    struct archive_entry *entry, const char *dir,
 			    char *buf, struct fly_error *err)
 {
-	_cleanup_free_ char *path = fly_xstrdup(archive_entry_pathname(entry));
+	_cleanup_free_ char *path = fly_xstrdup(fly_la.archive_entry_pathname(entry));
 	const char *rel = path + strlen(dir) + strspn(path + strlen(dir), "/");
 	_cleanup_free_ char *name = *rel ? fly_path_join("rootfs", rel)
 					 : fly_xstrdup("rootfs");
 	struct archive_entry *spare = NULL; /* the tar strategy never defers */
 
-	if (archive_entry_filetype(entry) == AE_IFSOCK) {
+	if (fly_la.archive_entry_filetype(entry) == AE_IFSOCK) {
 		fly_debug("not exporting the socket \"%s\"", path);
 		return 0;
 	}
 
-	archive_entry_copy_pathname(entry, name);
-	archive_entry_linkify(links, &entry, &spare);
-	if (archive_write_header(aw, entry) < ARCHIVE_WARN)
-		return fly_fail(err, archive_errnum(aw), "\"%s\": %s", path,
+	fly_la.archive_entry_copy_pathname(entry, name);
+	fly_la.archive_entry_linkify(links, &entry, &spare);
+	if (fly_la.archive_write_header(aw, entry) < ARCHIVE_WARN)
+		return fly_fail(err, la_errnum(aw), "\"%s\": %s", path,
 				message(aw));
-	if (archive_entry_size(entry) > 0)
+	if (fly_la.archive_entry_size(entry) > 0)
 		return copy_file(aw, rd, buf, path, err);
 	return 0;
 }
@@ -561,7 +554,7 @@ static int write_tree_entry(struct archive *aw, struct archive *rd,
 /* libarchive's messages about the tree already name the path. */
 static int walk_fail(struct archive *rd, struct fly_error *err)
 {
-	return fly_fail(err, archive_errnum(rd), "%s", message(rd));
+	return fly_fail(err, la_errnum(rd), "%s", message(rd));
 }
 
 /* Follow dir itself if it is a symlink, never a symlink inside it. */
@@ -572,9 +565,9 @@ static int begin_walk(struct archive *rd, const char *dir,
 		       ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL |
 		       ARCHIVE_READDISK_NO_FFLAGS;
 
-	if (archive_read_disk_set_symlink_hybrid(rd) != ARCHIVE_OK ||
-	    archive_read_disk_set_behavior(rd, behavior) != ARCHIVE_OK ||
-	    archive_read_disk_open(rd, dir) != ARCHIVE_OK)
+	if (fly_la.archive_read_disk_set_symlink_hybrid(rd) != ARCHIVE_OK ||
+	    fly_la.archive_read_disk_set_behavior(rd, behavior) != ARCHIVE_OK ||
+	    fly_la.archive_read_disk_open(rd, dir) != ARCHIVE_OK)
 		return walk_fail(rd, err);
 	return 0;
 }
@@ -582,23 +575,23 @@ static int begin_walk(struct archive *rd, const char *dir,
 static int write_tree(struct archive *aw, const char *dir,
 		      struct fly_error *err)
 {
-	_cleanup_(read_freep) struct archive *rd = archive_read_disk_new();
+	_cleanup_(read_freep) struct archive *rd = fly_la.archive_read_disk_new();
 	_cleanup_(links_freep) struct archive_entry_linkresolver *links =
-		archive_entry_linkresolver_new();
-	_cleanup_(entry_freep) struct archive_entry *entry = archive_entry_new();
+		fly_la.archive_entry_linkresolver_new();
+	_cleanup_(entry_freep) struct archive_entry *entry = fly_la.archive_entry_new();
 	_cleanup_free_ char *buf = fly_xmalloc(BUF_SIZE);
 
 	if (!rd || !links || !entry)
 		return fly_fail(err, ENOMEM, "start libarchive");
-	archive_entry_linkresolver_set_strategy(links, TAR_FORMAT);
+	fly_la.archive_entry_linkresolver_set_strategy(links, TAR_FORMAT);
 	if (begin_walk(rd, dir, err) < 0)
 		return -1;
 
 	for (;;) {
 		int r;
 
-		archive_entry_clear(entry);
-		r = archive_read_next_header2(rd, entry);
+		fly_la.archive_entry_clear(entry);
+		r = fly_la.archive_read_next_header2(rd, entry);
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
@@ -607,8 +600,8 @@ static int write_tree(struct archive *aw, const char *dir,
 			fly_debug("export: %s", message(rd));
 		if (write_tree_entry(aw, rd, links, entry, dir, buf, err) < 0)
 			return -1;
-		if (archive_read_disk_can_descend(rd) &&
-		    archive_read_disk_descend(rd) != ARCHIVE_OK)
+		if (fly_la.archive_read_disk_can_descend(rd) &&
+		    fly_la.archive_read_disk_descend(rd) != ARCHIVE_OK)
 			return walk_fail(rd, err);
 	}
 }
@@ -616,23 +609,23 @@ static int write_tree(struct archive *aw, const char *dir,
 static int write_archive(int fd, const char *manifest_text,
 			 const char *rootfs_dir, struct fly_error *err)
 {
-	_cleanup_(write_freep) struct archive *aw = archive_write_new();
+	_cleanup_(write_freep) struct archive *aw = fly_la.archive_write_new();
 
 	if (!aw)
 		return fly_fail(err, ENOMEM, "start libarchive");
-	if (archive_write_add_filter_gzip(aw) != ARCHIVE_OK ||
-	    archive_write_set_format(aw, TAR_FORMAT) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(aw, fd) != ARCHIVE_OK)
-		return fly_fail(err, archive_errnum(aw), "libarchive: %s",
+	if (fly_la.archive_write_add_filter_gzip(aw) != ARCHIVE_OK ||
+	    fly_la.archive_write_set_format(aw, TAR_FORMAT) != ARCHIVE_OK ||
+	    fly_la.archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
+	    fly_la.archive_write_open_fd(aw, fd) != ARCHIVE_OK)
+		return fly_fail(err, la_errnum(aw), "libarchive: %s",
 				message(aw));
 
 	if (write_manifest(aw, manifest_text, err) < 0 ||
 	    write_tree(aw, rootfs_dir, err) < 0)
 		return -1;
 
-	if (archive_write_close(aw) != ARCHIVE_OK)
-		return fly_fail(err, archive_errnum(aw), "%s", message(aw));
+	if (fly_la.archive_write_close(aw) != ARCHIVE_OK)
+		return fly_fail(err, la_errnum(aw), "%s", message(aw));
 	return 0;
 }
 
@@ -654,7 +647,7 @@ int fly_aci_write(const struct fly_ctx *ctx, const char *manifest_text,
 						 (long)getpid());
 	_cleanup_close_ int fd = -1;
 
-	if (check_manifest_text(manifest_text, err) < 0)
+	if (fly_la_load(err) < 0 || check_manifest_text(manifest_text, err) < 0)
 		return fly_wrap(err, "write \"%s\"", out);
 
 	fd = ctx->sys->sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,

@@ -259,7 +259,7 @@ int fly_env_write(const struct fly_ctx *ctx, const char *path,
 		off += n;
 	}
 
-	return fly_write_file_atomic(ctx, path, buf, len, 0600, err);
+	return fly_write_file(ctx, path, buf, len, 0600, false, err);
 }
 
 int fly_env_read(const char *path, char ***ret_envp, struct fly_error *err)

@@ -108,8 +108,7 @@ int fly_pod_write(const struct fly_ctx *ctx, const struct fly_pod *pod,
 {
 	_cleanup_free_ char *path = fly_path_join(pod->dir, name);
 
-	return fly_write_file_atomic(ctx, path, text, strlen(text), 0644,
-				     err);
+	return fly_write_file(ctx, path, text, strlen(text), 0644, false, err);
 }
 
 int fly_pod_mkdir(const struct fly_ctx *ctx, const struct fly_pod *pod,

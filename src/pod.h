@@ -55,7 +55,8 @@ int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,
 int fly_pod_find_state(const struct fly_ctx *ctx, const char *state,
 		 const char *ref, char ret_uuid[37], struct fly_error *err);
 
-/* Write a small file in the pod directory atomically. */
+/* Write a small file in the pod directory atomically (not fsync'ed: a
+ * pod from before a crash is garbage anyway). */
 int fly_pod_write(const struct fly_ctx *ctx, const struct fly_pod *pod,
 		  const char *name, const char *text, struct fly_error *err);
 

@@ -298,7 +298,8 @@ static int mount_all(const struct fly_ctx *ctx, struct fly_run *r,
 	};
 
 	plan_files(r, &in);
-	if (fly_mounts_read("/proc/self/mountinfo", &r->host_mounts, err) < 0)
+	if (r->n_uses > 0 &&
+	    fly_mounts_read("/proc/self/mountinfo", &r->host_mounts, err) < 0)
 		return -1;
 	if (fly_plan_build(&in, &r->plan, err) < 0)
 		return -1;

@@ -154,6 +154,13 @@ int fly_write_file_atomic(const struct fly_ctx *ctx, const char *path,
 			  const void *data, size_t len, mode_t mode,
 			  struct fly_error *err)
 {
+	return fly_write_file(ctx, path, data, len, mode, true, err);
+}
+
+int fly_write_file(const struct fly_ctx *ctx, const char *path,
+		   const void *data, size_t len, mode_t mode, bool sync,
+		   struct fly_error *err)
+{
 	_cleanup_free_ char *tmp = fly_xasprintf("%s.tmp%ld", path,
 						 (long)getpid());
 	_cleanup_close_ int fd = -1;
@@ -162,7 +169,7 @@ int fly_write_file_atomic(const struct fly_ctx *ctx, const char *path,
 	if (fd < 0)
 		return fly_fail(err, errno, "create \"%s\"", tmp);
 	if (fchmod(fd, mode) < 0 || fly_write_all(fd, data, len) < 0 ||
-	    fsync(fd) < 0) {
+	    (sync && fsync(fd) < 0)) {
 		int e = errno;
 
 		ctx->sys->sys_unlinkat(AT_FDCWD, tmp, 0);
@@ -180,8 +187,13 @@ int fly_write_file_atomic(const struct fly_ctx *ctx, const char *path,
 int fly_mkdir_p(const struct fly_ctx *ctx, const char *path, mode_t mode,
 		struct fly_error *err)
 {
-	_cleanup_free_ char *p = fly_xstrdup(path);
+	_cleanup_free_ char *p = NULL;
 
+	/* Most of the time the directory is there: one call. */
+	if (ctx->sys->sys_mkdirat(AT_FDCWD, path, mode) == 0 ||
+	    errno == EEXIST)
+		return 0;
+	p = fly_xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		bool end = *s == '\0';
 

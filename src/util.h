@@ -46,6 +46,12 @@ int fly_write_file_atomic(const struct fly_ctx *ctx, const char *path,
 			  const void *data, size_t len, mode_t mode,
 			  struct fly_error *err);
 
+/* The same, fsync'ed only when sync is true: for files whose loss in a
+ * crash costs nothing (a pod's runtime files). */
+int fly_write_file(const struct fly_ctx *ctx, const char *path,
+		   const void *data, size_t len, mode_t mode, bool sync,
+		   struct fly_error *err);
+
 /* mkdir -p, each created directory with mode. */
 int fly_mkdir_p(const struct fly_ctx *ctx, const char *path, mode_t mode,
 		struct fly_error *err);
