@@ -10,5 +10,6 @@
 #pragma GCC poison setgroups execve execv execvp execvpe execl execlp
 #pragma GCC poison fexecve fork vfork open openat mkdir mkdirat
 #pragma GCC poison symlink symlinkat unlink unlinkat rmdir rename renameat
+#pragma GCC poison linkat mknod mknodat
 #pragma GCC poison chown fchownat lchown chmod fchmodat
 #endif

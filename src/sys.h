@@ -23,6 +23,7 @@ struct fly_sys {
 				 unsigned int flags, struct mount_attr *attr,
 				 size_t size);
 	int (*sys_unshare)(int flags);
+	int (*sys_setns)(int fd, int nstype);
 	int (*sys_chroot)(const char *path);
 	int (*sys_chdir)(const char *path);
 	int (*sys_fchdir)(int fd);
@@ -38,6 +39,9 @@ struct fly_sys {
 			   size_t size);
 	int (*sys_mkdirat)(int dirfd, const char *path, mode_t mode);
 	int (*sys_symlinkat)(const char *target, int dirfd, const char *path);
+	int (*sys_linkat)(int from_dirfd, const char *from, int to_dirfd,
+			  const char *to, int flags);
+	int (*sys_mknodat)(int dirfd, const char *path, mode_t mode, dev_t dev);
 	int (*sys_unlinkat)(int dirfd, const char *path, int flags);
 	int (*sys_renameat)(int from_dirfd, const char *from, int to_dirfd,
 			    const char *to);

@@ -217,6 +217,14 @@ static int m_unshare(int flags)
 	return record("unshare 0x%x", flags);
 }
 
+static int m_setns(int fd, int nstype)
+{
+	char d[4096];
+
+	show_fd(d, sizeof(d), fd);
+	return record("setns %s 0x%x", d, nstype);
+}
+
 static int m_chroot(const char *path)
 {
 	char p[4096];
@@ -338,6 +346,21 @@ static int m_symlinkat(const char *target, int dirfd, const char *path)
 	return symlinkat(target, dirfd, path);
 }
 
+static int m_linkat(int fd1, const char *from, int fd2, const char *to,
+		    int flags)
+{
+	if (fs_fail("linkat", to) < 0)
+		return -1;
+	return linkat(fd1, from, fd2, to, flags);
+}
+
+static int m_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	if (fs_fail("mknodat", path) < 0)
+		return -1;
+	return mknodat(dirfd, path, mode, dev);
+}
+
 static int m_unlinkat(int dirfd, const char *path, int flags)
 {
 	if (fs_fail("unlinkat", path) < 0)
@@ -374,6 +397,7 @@ const struct fly_sys mock_sys = {
 	.sys_move_mount = m_move_mount,
 	.sys_mount_setattr = m_mount_setattr,
 	.sys_unshare = m_unshare,
+	.sys_setns = m_setns,
 	.sys_chroot = m_chroot,
 	.sys_chdir = m_chdir,
 	.sys_fchdir = m_fchdir,
@@ -387,6 +411,8 @@ const struct fly_sys mock_sys = {
 	.sys_openat2 = m_openat2,
 	.sys_mkdirat = m_mkdirat,
 	.sys_symlinkat = m_symlinkat,
+	.sys_linkat = m_linkat,
+	.sys_mknodat = m_mknodat,
 	.sys_unlinkat = m_unlinkat,
 	.sys_renameat = m_renameat,
 	.sys_fchownat = m_fchownat,

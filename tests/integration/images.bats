@@ -1,0 +1,571 @@
+#!/usr/bin/env bats
+# The image store and `fly image ...` (behaviour.md 2, issue 2 "Images").
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run
+
+load helpers
+
+setup() {
+	fly_setup
+}
+
+# A failing test may leave read-only directories in the store, which an
+# unprivileged rm cannot empty.
+teardown() {
+	chmod -R u+w "$FLY_DIR" 2>/dev/null || true
+	fly_teardown
+}
+
+# The one image directory in the store (fails unless there is exactly one).
+only_image() {
+	local dirs=("$FLY_DIR"/images/sha512-*)
+
+	[ "${#dirs[@]}" -eq 1 ] && [ -d "${dirs[0]}" ] || return 1
+	printf '%s\n' "${dirs[0]}"
+}
+
+# Nothing in DIR/images and nothing left in DIR/tmp.
+assert_store_empty() {
+	run_cmd -0 find "$FLY_DIR/images" "$FLY_DIR/tmp" -mindepth 1
+	assert_output ""
+}
+
+assert_tmp_empty() {
+	run_cmd -0 find "$FLY_DIR/tmp" -mindepth 1
+	assert_output ""
+}
+
+image_id_of() {
+	local sum
+
+	sum=$(sha512sum <"$1")
+	echo "sha512-${sum%% *}"
+}
+
+# hostile_aci OUT KIND: a valid manifest and rootfs/, then one entry that
+# would land outside the rootfs ($OUTSIDE is where it would go).
+hostile_aci() {
+	local out=$1 kind=$2 d=$BATS_TEST_TMPDIR/hostile
+
+	mkdir -p "$d/rootfs/etc" "$d/x/link" "$OUTSIDE"
+	manifest_json example.com/hostile '["/bin/sh"]' >"$d/manifest"
+	echo ok >"$d/rootfs/etc/ok"
+	echo evil >"$d/evil"
+	echo evil >"$d/x/link/evil"
+	ln -s "$OUTSIDE" "$d/link"
+	tar -cf "$out" --format=gnu -C "$d" manifest rootfs
+	case $kind in
+	dotdot)
+		tar -rf "$out" --format=gnu -P -C "$d" \
+			--transform='s,^evil$,rootfs/../../evil,' evil ;;
+	absolute)
+		tar -rf "$out" --format=gnu -P -C "$d" \
+			--transform="s,^evil\$,$OUTSIDE/evil," evil ;;
+	symlink)
+		tar -rf "$out" --format=gnu -C "$d" \
+			--transform='s,^link$,rootfs/link,' link
+		tar -rf "$out" --format=gnu -C "$d/x" \
+			--transform='s,^link/,rootfs/link/,' link/evil ;;
+	esac
+}
+
+# ---- fetch and the image ID ------------------------------------------------
+
+@test "every compression of one image gives one ID, the sha512sum of the tar" {
+	local comp id
+
+	make_image -c none plain.aci
+	id=$(image_id_of plain.aci)
+	gzip -n -c plain.aci >gzip.aci
+	bzip2 -c plain.aci >bzip2.aci
+	xz -c plain.aci >xz.aci
+	zstd -q -c plain.aci >zstd.aci
+	for comp in plain gzip bzip2 xz zstd; do
+		run_fly -0 --separate-stderr image fetch "$comp.aci"
+		assert_output "$id"
+	done
+	run_cmd -0 only_image
+	assert_output "$FLY_DIR/images/$id"
+}
+
+@test "the compression is detected by content, not by the file name" {
+	make_image -c xz image.tar.gz
+	run_fly -0 image fetch image.tar.gz
+	assert_output --regexp '^sha512-[0-9a-f]{128}$'
+}
+
+@test "fetch keeps the archive unchanged and renders the rootfs" {
+	local dir
+
+	make_image -c gzip img.aci
+	run_fly -0 image fetch img.aci
+	dir=$(only_image)
+	cmp img.aci "$dir/aci"
+	[ -x "$dir/rootfs/inspect" ]
+	[ -f "$dir/manifest" ] && [ -f "$dir/info.json" ]
+	assert_tmp_empty
+}
+
+@test "a second fetch of the same file extracts nothing" {
+	local dir before after
+
+	make_image -c gzip img.aci
+	run_fly -0 image fetch img.aci
+	dir=$(only_image)
+	before=$(stat -c '%i %Y' "$dir/rootfs" "$dir/info.json")
+	run_fly -0 --separate-stderr --debug image fetch img.aci
+	refute_line --partial rendering
+	[[ $stderr != *rendering* ]]
+	after=$(stat -c '%i %Y' "$dir/rootfs" "$dir/info.json")
+	assert_equal "$after" "$before"
+}
+
+@test "a copy of an imported file gives the same ID and no second image" {
+	local id
+
+	make_image img.aci
+	run_fly -0 image fetch img.aci
+	id=$output
+	cp img.aci copy.aci
+	run_fly -0 image fetch copy.aci
+	assert_output "$id"
+	run_cmd -0 only_image
+	assert_tmp_empty
+}
+
+@test "a changed file at the same path is read again" {
+	local first
+
+	make_image -n example.com/one img.aci
+	run_fly -0 image fetch img.aci
+	first=$output
+	make_image -n example.com/two img.aci
+	run_fly -0 image fetch img.aci
+	refute_output "$first"
+	assert_output "$(image_id_of img.aci)"
+}
+
+@test "fetch prints one ID per file, in order" {
+	make_image -n example.com/one one.aci
+	make_image -n example.com/two two.aci
+	run_fly -0 image fetch one.aci two.aci
+	assert_line --index 0 "$(image_id_of one.aci)"
+	assert_line --index 1 "$(image_id_of two.aci)"
+}
+
+# ---- concurrency and interruption --------------------------------------------
+
+@test "eight parallel fetches of a new image all succeed and render it once" {
+	local i id
+
+	make_image -c gzip img.aci
+	id=$(gzip -dc img.aci | sha512sum)
+	id="sha512-${id%% *}"
+	for i in 1 2 3 4 5 6 7 8; do
+		"$FLY" --debug image fetch img.aci >"out.$i" 2>"err.$i" &
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		wait -n
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		assert_equal "$(cat "out.$i")" "$id"
+	done
+	run_cmd -0 grep -l rendering err.1 err.2 err.3 err.4 err.5 err.6 \
+		err.7 err.8
+	assert_equal "${#lines[@]}" 1
+	run_cmd -0 only_image
+	assert_tmp_empty
+}
+
+@test "parallel fetches of copies of one image keep the first rendered tree" {
+	local i inode
+
+	make_image img.aci
+	for i in 1 2 3 4 5 6 7 8; do
+		cp img.aci "img.$i.aci"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		"$FLY" image fetch "img.$i.aci" >"out.$i" 2>"err.$i" &
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		wait -n
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		assert_equal "$(cat "out.$i")" "$(image_id_of img.aci)"
+	done
+	run_cmd -0 only_image
+	inode=$(stat -c %i "$output/rootfs")
+	assert_tmp_empty
+	run_fly -0 image fetch img.aci
+	assert_equal "$(stat -c %i "$(only_image)/rootfs")" "$inode"
+}
+
+@test "a fetch killed with SIGKILL leaves a store that the next fetch repairs" {
+	local pid killed=0
+
+	mkdir -p big/data
+	head -c 80M /dev/urandom >big/data/random
+	make_image -a big img.aci
+	for _ in 1 2 3 4 5; do
+		"$FLY" image fetch img.aci >/dev/null 2>&1 &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null; do
+			if compgen -G "$FLY_DIR/tmp/render-*/rootfs/*" >/dev/null; then
+				kill -9 "$pid"
+				killed=1
+				break
+			fi
+		done
+		wait "$pid" || true
+		[ "$killed" = 1 ] && break
+		rm -rf --one-file-system "$FLY_DIR"/images/* "$FLY_DIR"/locks/*
+	done
+	[ "$killed" = 1 ]
+	run_cmd -0 find "$FLY_DIR/images" -mindepth 1
+	assert_output ""
+	run_fly -0 image list --no-legend
+	assert_output ""
+	assert_tmp_empty
+	run_fly -0 image fetch img.aci
+	assert_output "$(image_id_of img.aci)"
+	cmp img.aci "$(only_image)/aci"
+	cmp big/data/random "$(only_image)/rootfs/data/random"
+	assert_tmp_empty
+}
+
+# ---- refused images ---------------------------------------------------------------
+
+@test "an entry with .. is refused and leaves nothing in the store" {
+	OUTSIDE=$BATS_TEST_TMPDIR/outside
+	hostile_aci bad.aci dotdot
+	run_fly -254 --separate-stderr image fetch bad.aci
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$output" ""
+	[[ ${stderr_lines[0]} == "fly: image fetch: "* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/evil" ] && [ ! -e "$FLY_DIR/evil" ]
+	assert_store_empty
+}
+
+@test "an absolute entry name is refused and leaves nothing in the store" {
+	OUTSIDE=$BATS_TEST_TMPDIR/outside
+	hostile_aci bad.aci absolute
+	run_fly -254 --separate-stderr image fetch bad.aci
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ ${stderr_lines[0]} == "fly: image fetch: "* ]]
+	[ ! -e "$OUTSIDE/evil" ]
+	assert_store_empty
+}
+
+@test "a write through a symlink out of the rootfs is refused" {
+	OUTSIDE=$BATS_TEST_TMPDIR/outside
+	hostile_aci bad.aci symlink
+	run_fly -254 --separate-stderr image fetch bad.aci
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ ${stderr_lines[0]} == "fly: image fetch: "* ]]
+	[ ! -e "$OUTSIDE/evil" ]
+	assert_store_empty
+}
+
+@test "a bad manifest is refused with the field's JSON path" {
+	make_image bad.aci example.com/bad '["/inspect"]' \
+		'"environment": [{"name": "1BAD", "value": "x"}]'
+	run_fly -254 --separate-stderr image fetch bad.aci
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$output" ""
+	[[ ${stderr_lines[0]} == "fly: image fetch: "*"app.environment[0].name"*"1BAD"* ]]
+	assert_store_empty
+}
+
+@test "a file that is not an ACI is refused" {
+	echo "not an image" >junk.aci
+	run_fly -254 image fetch junk.aci
+	assert_output --regexp '^fly: image fetch: .*not an ACI'
+	assert_store_empty
+}
+
+@test "a missing file is an error that names it" {
+	run_fly -254 --separate-stderr image fetch missing.aci
+	assert_equal "$stderr" \
+		'fly: image fetch: open "missing.aci": No such file or directory'
+}
+
+@test "a directory is not an image" {
+	mkdir dir.aci
+	run_fly -254 --separate-stderr image fetch dir.aci
+	assert_equal "$stderr" 'fly: image fetch: read "dir.aci": Is a directory'
+}
+
+@test "an unreadable file is an error that names it" {
+	if [ "$(id -u)" = 0 ]; then
+		skip "root reads any file"
+	fi
+	make_image img.aci
+	chmod 000 img.aci
+	run_fly -254 --separate-stderr image fetch img.aci
+	assert_equal "$stderr" 'fly: image fetch: open "img.aci": Permission denied'
+}
+
+# ---- dependencies and pathWhitelist ---------------------------------------------------
+
+@test "dependencies are rendered from the store under the image's own layer" {
+	local dir
+
+	mkdir -p base/etc base/opt
+	echo base >base/etc/motd
+	echo base-only >base/opt/kept
+	make_image -a base base.aci example.com/base '["/inspect"]'
+	mkdir -p top/etc
+	echo top >top/etc/motd
+	make_image -a top top.aci example.com/top '["/inspect"]' '' \
+		'"dependencies": [{"imageName": "example.com/base",
+		  "labels": [{"name": "version", "value": "1.0.0"}]}]'
+	run_fly -254 image fetch top.aci
+	assert_output 'fly: image fetch: dependency "example.com/base" not found in the store'
+	assert_tmp_empty
+	run_fly -0 image fetch base.aci
+	run_fly -0 image fetch top.aci
+	dir=$FLY_DIR/images/$output
+	assert_equal "$(cat "$dir/rootfs/etc/motd")" top
+	assert_equal "$(cat "$dir/rootfs/opt/kept")" base-only
+	assert_tmp_empty
+}
+
+@test "layers with read-only directories merge, the upper mode winning" {
+	local dir
+
+	mkdir -p base/rootfs/ro top/rootfs/ro top/rootfs/new/inner
+	manifest_json example.com/base - >base/manifest
+	manifest_json example.com/top - '' \
+		'"dependencies": [{"imageName": "example.com/base"}]' \
+		>top/manifest
+	echo a >base/rootfs/ro/a
+	echo b >top/rootfs/ro/b
+	echo c >top/rootfs/new/inner/c
+	chmod 0755 base/rootfs/ro
+	chmod 0555 top/rootfs/ro top/rootfs/new/inner top/rootfs/new
+	tar -cf base.aci --format=gnu -C base manifest rootfs
+	tar -cf top.aci --format=gnu -C top manifest rootfs
+	chmod -R u+w top
+	run_fly -0 image fetch base.aci top.aci
+	dir=$FLY_DIR/images/${lines[1]}/rootfs
+	assert_equal "$(cat "$dir/ro/a" "$dir/ro/b" "$dir/new/inner/c")" "a
+b
+c"
+	assert_equal "$(stat -c %a "$dir/ro" "$dir/new" "$dir/new/inner")" "555
+555
+555"
+	run_fly -0 image gc --grace-period=0
+	assert_store_empty
+}
+
+@test "pathWhitelist keeps only the listed files and every directory" {
+	local dir
+
+	make_image wl.aci example.com/wl '["/inspect"]' '' \
+		'"pathWhitelist": ["/inspect", "/etc/passwd"]'
+	run_fly -0 image fetch wl.aci
+	dir=$FLY_DIR/images/$output/rootfs
+	[ -f "$dir/inspect" ] && [ -f "$dir/etc/passwd" ]
+	[ ! -e "$dir/etc/group" ] && [ ! -e "$dir/bin/busybox" ]
+	[ ! -L "$dir/bin/sh" ] && [ -d "$dir/bin" ] && [ -d "$dir/proc" ]
+}
+
+# ---- list, cat-manifest, rm, gc, export ---------------------------------------------
+
+@test "list shows a table with shortened IDs, or whole ones with --full" {
+	local id
+
+	make_image img.aci
+	id=$(image_id_of img.aci)
+	run_fly -0 image fetch img.aci
+	run_fly -0 image list
+	assert_line --index 0 --regexp '^ID +NAME +SIZE +IMPORTED +LAST USED$'
+	assert_line --index 1 --regexp "^${id:0:39} +example.com/fly-test:1.0.0 +[0-9.]+MiB +"
+	run_fly -0 image list --no-legend --full
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --regexp "^$id +example.com/fly-test"
+}
+
+@test "list --format=json gives full IDs, labels and RFC 3339 times" {
+	local id
+
+	make_image img.aci
+	id=$(image_id_of img.aci)
+	run_fly -0 image fetch img.aci
+	run_fly -0 --separate-stderr image list --format=json
+	assert_line --index 0 '['
+	assert_line --partial "\"id\": \"$id\""
+	assert_line --partial '"name": "example.com/fly-test"'
+	assert_line --partial '"version": "1.0.0"'
+	assert_line --partial "\"size\": $(stat -c %s img.aci)"
+	assert_line --regexp '"imported": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"'
+	assert_line --regexp '"last_used": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"'
+}
+
+@test "an empty store lists nothing" {
+	run_fly -0 image list --no-legend
+	assert_output ""
+	run_fly -0 image list --format=json
+	assert_output "[]"
+}
+
+@test "cat-manifest prints the manifest by ID, prefix, name or name:version" {
+	local id
+
+	make_image img.aci
+	id=$(image_id_of img.aci)
+	run_fly -0 image fetch img.aci
+	for ref in "$id" "${id:0:20}" "${id:7:12}" example.com/fly-test \
+		example.com/fly-test:1.0.0; do
+		run_fly -0 image cat-manifest "$ref"
+		assert_line --index 0 '{'
+		assert_line --partial '"name": "example.com/fly-test"'
+	done
+	run_fly -0 image cat-manifest --pretty-print "${id:0:16}"
+	assert_line '  "acKind": "ImageManifest",'
+	run_fly -254 image cat-manifest example.com/fly-test:9.9.9
+	assert_output 'fly: image cat-manifest: image "example.com/fly-test:9.9.9" not found'
+}
+
+@test "an ID prefix needs four hex digits" {
+	local id
+
+	make_image img.aci
+	id=$(image_id_of img.aci)
+	run_fly -0 image fetch img.aci
+	run_fly -0 image cat-manifest "${id:0:11}"
+	run_fly -254 image cat-manifest "${id:0:10}"
+	assert_output "fly: image cat-manifest: image ID \"${id:0:10}\" is not 4 to 128 hex digits"
+	run_fly -254 image cat-manifest "${id:7:3}"
+	assert_output "fly: image cat-manifest: image \"${id:7:3}\" not found"
+}
+
+@test "rm removes images by ID prefix and reports each one" {
+	local a b
+
+	make_image -n example.com/a a.aci
+	make_image -n example.com/b b.aci
+	a=$(image_id_of a.aci)
+	b=$(image_id_of b.aci)
+	run_fly -0 image fetch a.aci b.aci
+	run_fly -0 image rm "${a:0:20}" "${b:7:10}"
+	assert_line --index 0 "removed $a"
+	assert_line --index 1 "removed $b"
+	run_fly -0 image list --no-legend
+	assert_output ""
+	assert_store_empty
+}
+
+@test "rm tries every image and fails if one is missing" {
+	local a
+
+	make_image img.aci
+	a=$(image_id_of img.aci)
+	run_fly -0 image fetch img.aci
+	run_fly -254 --separate-stderr image rm sha512-0000 "$a"
+	assert_output "removed $a"
+	assert_equal "$stderr" \
+		'fly: image rm: "sha512-0000": image "sha512-0000" not found'
+	assert_store_empty
+}
+
+@test "an image removed and fetched again renders anew" {
+	make_image img.aci
+	run_fly -0 image fetch img.aci
+	run_fly -0 image rm "$output"
+	run_fly -0 image fetch img.aci
+	run_cmd -0 only_image
+	[ -x "$output/rootfs/inspect" ]
+}
+
+@test "gc keeps recent images and removes them with --grace-period=0" {
+	local id
+
+	make_image img.aci
+	id=$(image_id_of img.aci)
+	run_fly -0 image fetch img.aci
+	run_fly -0 image gc
+	assert_output ""
+	run_fly -0 image gc --grace-period=1h30m
+	assert_output ""
+	run_fly -0 image gc --grace-period=0
+	assert_output "removed $id"
+	assert_store_empty
+}
+
+@test "gc sweeps an interrupted render" {
+	mkdir -p "$FLY_DIR/tmp/render-stale/rootfs/etc"
+	run_fly -0 image gc
+	assert_tmp_empty
+}
+
+@test "gc refuses a malformed grace period as a usage error" {
+	run_fly -2 --separate-stderr image gc --grace-period=soon
+	assert_equal "${stderr_lines[0]}" \
+		'fly: image gc: --grace-period: "soon" is not a duration like 30m, 1h30m or 10s'
+}
+
+@test "export writes the archive byte for byte and fetching it gives the same ID" {
+	local id
+
+	make_image -c gzip img.aci
+	run_fly -0 image fetch img.aci
+	id=$output
+	run_fly -0 image export "${id:0:16}" out.aci
+	cmp img.aci out.aci
+	run_fly -0 image rm "$id"
+	run_fly -0 image fetch out.aci
+	assert_output "$id"
+}
+
+@test "export refuses to replace a file unless --overwrite" {
+	make_image img.aci
+	run_fly -0 image fetch img.aci
+	echo old >out.aci
+	run_fly -254 image export example.com/fly-test out.aci
+	assert_output 'fly: image export: "out.aci" exists; use --overwrite to replace it'
+	assert_equal "$(cat out.aci)" old
+	run_fly -0 image export --overwrite example.com/fly-test out.aci
+	cmp img.aci out.aci
+	run_cmd -0 find . -name 'out.aci.tmp*'
+	assert_output ""
+}
+
+# ---- usage ---------------------------------------------------------------------------
+
+@test "fly image and each subcommand print their usage with --help" {
+	local sub
+
+	run_fly -0 --separate-stderr image --help
+	assert_line --index 0 'Usage: fly image COMMAND [flags] [args]'
+	for sub in fetch list cat-manifest rm gc export; do
+		run_fly -0 --separate-stderr image "$sub" --help
+		assert_line --index 0 --partial "Usage: fly image $sub"
+		assert_equal "$stderr" ""
+	done
+}
+
+@test "usage mistakes exit 2" {
+	run_fly -2 image
+	run_fly -2 image frobnicate
+	run_fly -2 image fetch
+	run_fly -2 image list --bogus
+	assert_line --index 0 'fly: image list: unknown flag "--bogus"'
+	run_fly -2 image list --format=yaml
+	run_fly -2 image export only-one-arg
+	run_fly -2 image cat-manifest
+	run_fly -2 image rm
+	run_fly -2 image gc --grace-period
+}
+
+@test "images with read-only directories can be fetched and removed" {
+	mkdir -p img/rootfs/locked/inner
+	manifest_json example.com/ro - >img/manifest
+	echo x >img/rootfs/locked/inner/file
+	chmod 0555 img/rootfs/locked/inner img/rootfs/locked
+	tar -cf img.aci --format=gnu -C img manifest rootfs
+	chmod -R u+w img
+	run_fly -0 image fetch img.aci
+	assert_equal "$(stat -c %a "$(only_image)/rootfs/locked")" 555
+	run_fly -0 image rm "$output"
+	assert_store_empty
+}
