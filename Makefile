@@ -13,7 +13,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -DFLY_VERSION='"$(VERSION)"' $(WARN) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Isrc
-LDLIBS   += $(shell pkg-config --libs $(LIBPKGS) 2>/dev/null) -ldl
+LDLIBS   += $(shell pkg-config --libs $(LIBPKGS) 2>/dev/null) -ldl -pthread
 TESTLIBS := -lcmocka $(shell pkg-config --libs libarchive libcrypto 2>/dev/null)
 
 SRCS     := $(wildcard src/*.c)

@@ -2,20 +2,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/sha2.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guard.h"
+#include "hasher.h"
 #include "libarchive.h"
 #include "log.h"
 #include "util.h"
 
 #include "poison.h"
 
-#define BUF_SIZE (64 * 1024)
+#define BUF_SIZE (256 * 1024)
 #define TAR_FORMAT ARCHIVE_FORMAT_TAR_PAX_RESTRICTED
 
 /* libarchive's own error codes, which its public header does not name. */
@@ -41,15 +42,17 @@ struct pass {
 	struct archive *inner;
 	struct archive *disk;
 	struct fly_guard *guard;
-	struct sha512_ctx sha;
+	struct fly_hasher *hasher; /* SHA-512 on a second thread */
+	unsigned char *tar_buf;    /* the hasher's buffer in use */
 	uint64_t file_size;
 	uint64_t tar_size;
 	unsigned int entries;
 	bool tar_eof;
+	bool has_root_time;
+	struct timespec root_time[2]; /* for utimensat on rootfs */
 	bool failed;               /* cb_err holds a callback's failure */
 	struct fly_error cb_err;
 	unsigned char file_buf[BUF_SIZE];
-	unsigned char tar_buf[BUF_SIZE];
 };
 
 static const char *message(struct archive *a)
@@ -81,6 +84,7 @@ static void pass_freep(struct pass **pp)
 	fly_la.archive_read_free(p->outer);
 	fly_la.archive_write_free(p->disk);
 	fly_guard_free(p->guard);
+	fly_hasher_free(p->hasher);
 	free(p->rootfs);
 	free(p);
 }
@@ -133,7 +137,9 @@ static ssize_t next_tar_bytes(struct pass *p)
 
 	if (p->tar_eof)
 		return 0;
-	n = fly_la.archive_read_data(p->outer, p->tar_buf, sizeof(p->tar_buf));
+	p->tar_buf = fly_hasher_take(p->hasher);
+	n = fly_la.archive_read_data(p->outer, p->tar_buf, FLY_HASHER_BUF);
+	fly_hasher_submit(p->hasher, n > 0 ? (size_t)n : 0);
 	if (n < 0)
 		return fail_callback(p, 0, message(p->outer));
 	if (n == 0) {
@@ -141,7 +147,6 @@ static ssize_t next_tar_bytes(struct pass *p)
 		return 0;
 	}
 
-	sha512_update(&p->sha, (size_t)n, p->tar_buf);
 	p->tar_size += (uint64_t)n;
 	return n;
 }
@@ -244,7 +249,9 @@ static int pass_start(struct pass *p, const char *rootfs_dir,
 	if (!p->rootfs)
 		return fly_fail(err, errno, "resolve \"%s\"", rootfs_dir);
 
-	sha512_init(&p->sha);
+	p->hasher = fly_hasher_new();
+	if (!p->hasher)
+		return fly_fail(err, errno, "start the SHA-512 thread");
 	if (open_outer(p, err) < 0 || open_inner(p, err) < 0)
 		return -1;
 	return open_disk(p, err);
@@ -342,6 +349,16 @@ static int extract_entry(struct pass *p, struct archive_entry *entry,
 	return 0;
 }
 
+/* libarchive restores the times of the directories it creates, but not
+ * of rootfs itself, which exists already: fly does that at the end. */
+static void note_root_time(struct pass *p, struct archive_entry *entry)
+{
+	p->root_time[0].tv_nsec = UTIME_OMIT;
+	p->root_time[1].tv_sec = fly_la.archive_entry_mtime(entry);
+	p->root_time[1].tv_nsec = fly_la.archive_entry_mtime_nsec(entry);
+	p->has_root_time = true;
+}
+
 static int handle_entry(struct pass *p, struct archive_entry *entry,
 			struct fly_error *err)
 {
@@ -368,6 +385,8 @@ static int handle_entry(struct pass *p, struct archive_entry *entry,
 
 	if (v.kind == FLY_GUARD_MANIFEST)
 		return read_manifest(p, ge.size, err);
+	if (v.kind == FLY_GUARD_ROOTFS && !v.path[0])
+		note_root_time(p, entry);
 	if (v.kind == FLY_GUARD_ROOTFS)
 		return extract_entry(p, entry, &v, name, err);
 	return 0;
@@ -411,7 +430,7 @@ static int drain(struct pass *p, struct fly_error *err)
 
 static int pass_finish(struct pass *p, struct fly_error *err)
 {
-	unsigned char md[SHA512_DIGEST_SIZE];
+	unsigned char md[FLY_SHA512_SIZE];
 
 	if (fly_guard_finish(p->guard, err) < 0 || drain(p, err) < 0)
 		return -1;
@@ -421,8 +440,11 @@ static int pass_finish(struct pass *p, struct fly_error *err)
 	if (fly_la.archive_write_close(p->disk) < ARCHIVE_WARN)
 		return fly_fail(err, la_errnum(p->disk), "rootfs: %s",
 				message(p->disk));
+	if (p->has_root_time &&
+	    utimensat(AT_FDCWD, p->rootfs, p->root_time, 0) < 0)
+		return fly_fail(err, errno, "rootfs: set its time");
 
-	sha512_digest(&p->sha, sizeof(md), md);
+	fly_hasher_finish(p->hasher, md);
 	memcpy(p->aci->id, FLY_ID_PREFIX, strlen(FLY_ID_PREFIX));
 	fly_hex(md, sizeof(md), p->aci->id + strlen(FLY_ID_PREFIX));
 	p->aci->tar_size = p->tar_size;

@@ -26,6 +26,8 @@
 	X(archive_entry_linkresolver_new) \
 	X(archive_entry_linkresolver_set_strategy) \
 	X(archive_entry_mode) \
+	X(archive_entry_mtime) \
+	X(archive_entry_mtime_nsec) \
 	X(archive_entry_new) \
 	X(archive_entry_pathname) \
 	X(archive_entry_pathname_utf8) \

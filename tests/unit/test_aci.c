@@ -603,7 +603,7 @@ static void a_truncated_gzip_is_refused(void **state)
 	write_compressed(aci_path, &tar, "gzip");
 	file = read_bytes(aci_path);
 	write_bytes(aci_path, file.p, file.len / 2);
-	assert_refused("rootfs/noise: truncated gzip input");
+	assert_refused("truncated gzip input");
 	free(file.p);
 	free(tar.p);
 }
