@@ -100,14 +100,34 @@ static void plan_namespace(struct builder *b, const struct fly_plan_input *in,
 	add_op(b, FLY_OP_MAKE_RSLAVE, NULL, "/");
 }
 
+/* overlayfs splits its options at ',' and lower layers at ':'; a
+ * backslash keeps either in a path. */
+static char *overlay_escape(const char *path)
+{
+	char *out = fly_xmalloc(2 * strlen(path) + 1), *o = out;
+
+	for (const char *p = path; *p; p++) {
+		if (*p == ',' || *p == ':' || *p == '\\')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
 static void plan_rootfs(struct builder *b, const struct fly_plan_input *in)
 {
 	struct fly_mount_op *op;
 
 	if (in->lower) {
+		_cleanup_free_ char *lower = overlay_escape(in->lower);
+		_cleanup_free_ char *upper = overlay_escape(in->upper);
+		_cleanup_free_ char *work = overlay_escape(in->work);
+
 		op = add_op(b, FLY_OP_OVERLAY, NULL, in->rootfs);
-		op->data = fly_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s",
-					 in->lower, in->upper, in->work);
+		op->data = fly_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s",
+					 lower, upper, work,
+					 in->userns ? ",userxattr" : "");
 	} else {
 		op = add_op(b, FLY_OP_BIND_SELF, in->rootfs, in->rootfs);
 	}

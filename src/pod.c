@@ -14,11 +14,14 @@
 #include "util.h"
 #include "poison.h"
 
+/* A new pod is made under a hidden name, locked, then renamed into
+ * place, so nobody ever sees it unlocked. */
 int fly_pod_create(const struct fly_ctx *ctx, const char *state,
 		   struct fly_pod *ret, struct fly_error *err)
 {
 	_cleanup_free_ char *parent = fly_xasprintf("%s/pods/%s", ctx->dir,
 						    state);
+	_cleanup_free_ char *hidden = NULL;
 	uuid_t uuid;
 
 	memset(ret, 0, sizeof(*ret));
@@ -28,14 +31,19 @@ int fly_pod_create(const struct fly_ctx *ctx, const char *state,
 	uuid_generate_random(uuid);
 	uuid_unparse_lower(uuid, ret->uuid);
 	ret->dir = fly_path_join(parent, ret->uuid);
-	if (ctx->sys->sys_mkdirat(AT_FDCWD, ret->dir, 0711) < 0)
+	hidden = fly_xasprintf("%s/.new-%s", parent, ret->uuid);
+	if (ctx->sys->sys_mkdirat(AT_FDCWD, hidden, 0711) < 0)
 		return fly_fail(err, errno, "create pod directory \"%s\"",
+				hidden);
+	ret->dir_fd = ctx->sys->sys_open(hidden, O_RDONLY | O_DIRECTORY, 0);
+	if (ret->dir_fd < 0 || flock(ret->dir_fd, LOCK_EX | LOCK_NB) < 0 ||
+	    ctx->sys->sys_renameat(AT_FDCWD, hidden, AT_FDCWD, ret->dir) < 0) {
+		int e = errno;
+
+		ctx->sys->sys_unlinkat(AT_FDCWD, hidden, AT_REMOVEDIR);
+		return fly_fail(err, e, "create pod directory \"%s\"",
 				ret->dir);
-	ret->dir_fd = ctx->sys->sys_open(ret->dir, O_RDONLY | O_DIRECTORY, 0);
-	if (ret->dir_fd < 0)
-		return fly_fail(err, errno, "open \"%s\"", ret->dir);
-	if (flock(ret->dir_fd, LOCK_EX | LOCK_NB) < 0)
-		return fly_fail(err, errno, "lock \"%s\"", ret->dir);
+	}
 	fly_debug("pod %s in \"%s\"", ret->uuid, ret->dir);
 	return 0;
 }

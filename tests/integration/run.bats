@@ -125,6 +125,15 @@ host_mounts() {
 	assert_line 'read /etc/mark: error No such file or directory'
 }
 
+@test "the app can remove and rename the image's directories" {
+	run_fly -0 run "$IMG" --exec=/bin/sh -- -c \
+		'rm -r /etc && mv /home /house && ls /'
+	refute_line etc
+	assert_line house
+	run_app -- ls=/etc
+	assert_output 'ls /etc: group hosts mtab passwd'
+}
+
 @test "a missing image is a fly failure: exit 254 and one line" {
 	run_fly -254 --separate-stderr run "$WORK/nothing.aci"
 	assert_equal "${#stderr_lines[@]}" 1

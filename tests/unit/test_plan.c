@@ -72,6 +72,10 @@ static void assert_plan(const struct fly_plan_input *in,
 	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper,"  \
 	"workdir=/d/pods/run/u/work on /d/pods/run/u/rootfs",                \
 	"make-private /d/pods/run/u/rootfs"
+#define USER_ROOT_OPS                                                      \
+	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper,"  \
+	"workdir=/d/pods/run/u/work,userxattr on /d/pods/run/u/rootfs",      \
+	"make-private /d/pods/run/u/rootfs"
 #define SYSTEM_OPS                                                         \
 	"bind /dev on /dev recursive create=dir",                           \
 	"bind /proc on /proc recursive create=dir",                         \
@@ -186,12 +190,31 @@ static void in_host_mode_a_mountpoint_source_is_shared_then_bound(void **s)
 	assert_plan(&in, want);
 }
 
+static void overlay_paths_are_escaped_and_user_namespaces_use_userxattr(
+	void **state)
+{
+	struct fly_plan_input in = base();
+	const char *const want[] = {
+		"unshare mount namespace", "make-rslave /",
+		"overlay lowerdir=/d/a\\:b,upperdir=/d/c\\,d,"
+		"workdir=/d/w\\\\x,userxattr on /d/pods/run/u/rootfs",
+		"make-private /d/pods/run/u/rootfs", SYSTEM_OPS, MTAB_OP, NULL,
+	};
+
+	(void)state;
+	in.userns = true;
+	in.lower = "/d/a:b";
+	in.upper = "/d/c,d";
+	in.work = "/d/w\\x";
+	assert_plan(&in, want);
+}
+
 static void unprivileged_runs_cannot_share_host_mounts(void **state)
 {
 	struct fly_plan_volume v = { "srv", "/srv", "/srv", true, false, false };
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /", ROOT_OPS,
+		"unshare mount namespace", "make-rslave /", USER_ROOT_OPS,
 		SYSTEM_OPS, "bind /srv on /srv create=dir", MTAB_OP, NULL,
 	};
 
@@ -385,6 +408,8 @@ int main(void)
 		cmocka_unit_test(
 			in_host_mode_a_mountpoint_source_is_shared_then_bound),
 		cmocka_unit_test(unprivileged_runs_cannot_share_host_mounts),
+		cmocka_unit_test(
+			overlay_paths_are_escaped_and_user_namespaces_use_userxattr),
 		cmocka_unit_test(
 			a_read_only_recursive_volume_makes_every_submount_read_only),
 		cmocka_unit_test(a_read_only_non_recursive_volume_has_one_remount),
