@@ -61,6 +61,11 @@ fly_teardown() {
 		echo "teardown: detaching leftover mount \"$target\"" >&2
 		umount --lazy -- "$target"
 	done < <(mounts_under "$BATS_TEST_TMPDIR")
+	# An unprivileged owner may still lack permission on directories it
+	# owns (an overlay's work/work is mode 0000): give it back, on this
+	# filesystem only.
+	find "$FLY_DIR" "$WORK" -xdev -type d ! -perm -u=rwx \
+		-exec chmod u+rwx {} + 2>/dev/null || true
 	rm -rf --one-file-system -- "$FLY_DIR" "$WORK"
 }
 
