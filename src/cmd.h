@@ -15,3 +15,23 @@ fly_cmd_fn fly_cmd_enter;
 fly_cmd_fn fly_cmd_export;
 fly_cmd_fn fly_cmd_image;
 fly_cmd_fn fly_cmd_version;
+fly_cmd_fn fly_cmd_list;
+fly_cmd_fn fly_cmd_status;
+fly_cmd_fn fly_cmd_stop;
+fly_cmd_fn fly_cmd_gc;
+
+/* The pure steps of `fly export`, for its unit tests. */
+struct fly_image_manifest;
+struct fly_app;
+
+/* Overlay mount options showing upper over lower, read-only: no upperdir,
+ * hence no workdir.  ':', ',' and '\' in the paths are escaped. */
+char *fly_export_overlay_options(const char *upper, const char *lower);
+
+/* The exported image's manifest: the image's own, with app (as the pod
+ * ran it; NULL keeps the image's) and without dependencies and
+ * pathWhitelist, which the exported tree already holds applied.  The
+ * text is validated as an image manifest. */
+int fly_export_manifest(const struct fly_image_manifest *image,
+			const struct fly_app *app, char **ret_text,
+			struct fly_error *err);

@@ -27,6 +27,10 @@ static const char usage_text[] =
 	"  run-prepared UUID                    start a prepared pod\n"
 	"  enter [--app=NAME] UUID [CMD...]     run a command in a running pod\n"
 	"  export [--overwrite] UUID OUT.aci    an exited pod as a new ACI\n"
+	"  list [--full] [--format=json]        list the pods\n"
+	"  status [--wait] UUID                 print a pod's state\n"
+	"  stop [--force] UUID...               stop pods' apps\n"
+	"  gc [--grace-period=DURATION]         remove pods that exited\n"
 	"  image fetch|list|rm|cat-manifest|export|gc  manage the store\n"
 	"  version                              print fly's version\n"
 	"\n"
@@ -51,6 +55,10 @@ static const struct command commands[] = {
 	{ "export", fly_cmd_export },
 	{ "image", fly_cmd_image },
 	{ "version", fly_cmd_version },
+	{ "list", fly_cmd_list },
+	{ "status", fly_cmd_status },
+	{ "stop", fly_cmd_stop },
+	{ "gc", fly_cmd_gc },
 };
 
 static char *default_dir(void)
