@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,4 +215,81 @@ bool fly_userns_maps(const struct fly_userns_map *map, uid_t uid, gid_t gid,
 		if (groups[i] > map->gids)
 			return false;
 	return true;
+}
+
+static int open_ns(const struct fly_ctx *ctx, pid_t pid, const char *name,
+		   int *ret_fd, struct fly_error *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)pid, name);
+	*ret_fd = ctx->sys->sys_open(path, O_RDONLY, 0);
+	if (*ret_fd < 0)
+		return fly_fail(err, errno, "open \"%s\"", path);
+	return 0;
+}
+
+int fly_ns_open(const struct fly_ctx *ctx, pid_t pid, int pidfd, int kinds,
+		struct fly_ns_fds *ret, struct fly_error *err)
+{
+	struct fly_ns_fds ns = { .user_fd = -1, .mnt_fd = -1 };
+	int r = 0;
+
+	if (kinds & CLONE_NEWUSER)
+		r = open_ns(ctx, pid, "user", &ns.user_fd, err);
+	if (r == 0 && (kinds & CLONE_NEWNS))
+		r = open_ns(ctx, pid, "mnt", &ns.mnt_fd, err);
+	if (r == 0 && pidfd >= 0 && pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+		r = fly_fail(err, errno, "pid %ld ended while its namespaces "
+			     "were opened", (long)pid);
+	if (r < 0) {
+		fly_ns_fds_close(&ns);
+		return -1;
+	}
+	*ret = ns;
+	return 0;
+}
+
+int fly_ns_join(const struct fly_ctx *ctx, const struct fly_ns_fds *ns,
+		struct fly_error *err)
+{
+	if (ns->user_fd >= 0) {
+		fly_debug("join the user namespace");
+		if (ctx->sys->sys_setns(ns->user_fd, CLONE_NEWUSER) < 0)
+			return fly_fail(err, errno, "join the user namespace");
+	}
+	if (ns->mnt_fd >= 0) {
+		fly_debug("join the mount namespace");
+		if (ctx->sys->sys_setns(ns->mnt_fd, CLONE_NEWNS) < 0)
+			return fly_fail(err, errno, "join the mount namespace");
+	}
+	return 0;
+}
+
+void fly_ns_fds_close(struct fly_ns_fds *ns)
+{
+	if (!ns)
+		return;
+	if (ns->user_fd >= 0)
+		close(ns->user_fd);
+	if (ns->mnt_fd >= 0)
+		close(ns->mnt_fd);
+	ns->user_fd = -1;
+	ns->mnt_fd = -1;
+}
+
+int fly_ns_enter_private(const struct fly_ctx *ctx, struct fly_error *err)
+{
+	struct fly_userns_map map;
+
+	if (!ctx->root && fly_userns_enter(ctx, &map, err) < 0)
+		return -1;
+	if (ctx->sys->sys_unshare(CLONE_NEWNS) < 0)
+		return fly_fail(err, errno, "create a mount namespace");
+	if (ctx->sys->sys_mount("none", "/", "none", MS_REC | MS_PRIVATE,
+				NULL) < 0)
+		return fly_fail(err, errno, "make the mounts of the new "
+				"namespace private");
+	fly_debug("private mount namespace");
+	return 0;
 }
