@@ -416,6 +416,16 @@ int fly_plan_execute(const struct fly_ctx *ctx,
 
 void fly_mount_undo(const struct fly_ctx *ctx, struct fly_mount_state *st)
 {
+	/* A bind of a shared mount (the host's /dev, say) is its peer: an
+	 * unmount below it would propagate and unmount the host's own
+	 * submounts.  Private first, then detach. */
+	if (st->n_mounted > 0 &&
+	    ctx->sys->sys_mount("none", st->mounted[0], "none",
+				MS_REC | MS_PRIVATE, NULL) < 0) {
+		fly_warn("could not make \"%s\" private, so nothing is "
+			 "detached: %m", st->mounted[0]);
+		return;
+	}
 	while (st->n_mounted > 0) {
 		char *path = st->mounted[--st->n_mounted];
 

@@ -490,6 +490,20 @@ host_mounts() {
 	assert_equal "$(host_mounts)" "$before"
 }
 
+@test "undoing a failed host-mode run never unmounts the host's /dev mounts" {
+	require_root
+	# In a namespace of its own where /dev is shared, as on systemd hosts:
+	# the pod's /dev bind is then a peer of the real one.
+	run unshare --mount --propagation unchanged bash -c '
+		mount --make-rshared /dev
+		count() { awk '"'"'$5 ~ "^/dev/"'"'"' /proc/self/mountinfo | wc -l; }
+		before=$(count)
+		"$FLY" run --mount-ns=host "$IMG" --exec=/nothing/here
+		echo "status $? /dev mounts $before $(count)"'
+	assert_output --partial "can't find the executable"
+	assert_line --regexp '^status 254 /dev mounts ([0-9]+) \1$'
+}
+
 propagation_case() {
 	mkdir shared
 	mount -t tmpfs shared-src shared

@@ -150,9 +150,31 @@ static void a_failing_bind_names_the_volume_and_can_be_undone(void **state)
 	assert_int_equal(st.n_mounted, 5);
 	before = mock_sys_count();
 	fly_mount_undo(&ctx, &st);
-	assert_int_equal(mock_sys_count(), before + 5);
-	assert_string_equal(mock_sys_calls()[before], "umount2 <root>/rootfs/tmp 2");
-	assert_string_equal(mock_sys_calls()[before + 4], "umount2 <root>/rootfs 2");
+	assert_int_equal(mock_sys_count(), before + 6);
+	assert_string_equal(mock_sys_calls()[before],
+			    "mount none <root>/rootfs none MS_REC|MS_PRIVATE "
+			    "NULL");
+	assert_string_equal(mock_sys_calls()[before + 1],
+			    "umount2 <root>/rootfs/tmp 2");
+	assert_string_equal(mock_sys_calls()[before + 5],
+			    "umount2 <root>/rootfs 2");
+	fly_mount_state_clear(&st);
+}
+
+static void undo_detaches_nothing_it_could_not_make_private(void **state)
+{
+	struct fly_plan_input in = input(FLY_NS_HOST);
+	struct fly_mount_state st;
+	struct fly_error err = { 0 };
+	size_t before;
+
+	(void)state;
+	assert_int_equal(run_plan(&in, &st, &err), 0);
+	before = mock_sys_count();
+	mock_sys_fail("mount none <root>/rootfs none MS_REC|MS_PRIVATE", 1,
+		      EPERM);
+	fly_mount_undo(&ctx, &st);
+	assert_int_equal(mock_sys_count(), before + 1);
 	fly_mount_state_clear(&st);
 }
 
@@ -311,6 +333,7 @@ int main(void)
 		T(a_private_run_makes_these_calls_in_order),
 		T(without_the_new_mount_api_binds_use_mount),
 		T(a_failing_bind_names_the_volume_and_can_be_undone),
+		T(undo_detaches_nothing_it_could_not_make_private),
 		T(a_target_symlink_to_slash_lands_inside_the_root),
 		T(a_directory_source_on_a_file_target_is_refused),
 		T(read_only_uses_mount_setattr_or_a_bind_remount),
