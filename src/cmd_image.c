@@ -1,5 +1,8 @@
 /* fly image fetch|list|cat-manifest|rm|gc|export: the store's commands. */
 #include "cmd.h"
+#include "duration.h"
+#include "podstate.h"
+#include "strv.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -68,7 +71,8 @@ static const char gc_usage[] =
 	"Usage: fly image gc [--grace-period=DURATION]\n"
 	"\n"
 	"Remove images not used within the grace period (default 24h) and\n"
-	"unfinished imports.  Images in use are kept.\n"
+	"unfinished imports.  Images in use, and images of pods that\n"
+	"`fly gc` has not removed yet, are kept.\n"
 	"\n"
 	"  --grace-period=DURATION  like 30m, 1h30m, 10s or 0\n";
 
@@ -437,41 +441,6 @@ static int image_rm(struct fly_ctx *ctx, int argc, char **argv,
 	return fly_wrap(err, "image rm");
 }
 
-/* Go-style durations: "0", or number-unit runs with h, m, s. */
-static int parse_duration(const char *s, time_t *ret)
-{
-	time_t total = 0;
-	const char *p = s;
-
-	if (strcmp(s, "0") == 0) {
-		*ret = 0;
-		return 0;
-	}
-	while (*p) {
-		char *end;
-		unsigned long long n;
-
-		if (*p < '0' || *p > '9')
-			return -1;
-		n = strtoull(p, &end, 10);
-		if (n > 1000000000ULL)
-			return -1;
-		if (*end == 'h')
-			total += (time_t)n * 3600;
-		else if (*end == 'm')
-			total += (time_t)n * 60;
-		else if (*end == 's')
-			total += (time_t)n;
-		else
-			return -1;
-		p = end + 1;
-	}
-	if (p == s)
-		return -1;
-	*ret = total;
-	return 0;
-}
-
 static int parse_gc(int argc, char **argv, time_t *grace,
 		    struct fly_error *err)
 {
@@ -480,6 +449,7 @@ static int parse_gc(int argc, char **argv, time_t *grace,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int64_t ns;
 	int c;
 
 	while ((c = next_opt(argc, argv, opts, "gc", err)) != -1) {
@@ -489,10 +459,10 @@ static int parse_gc(int argc, char **argv, time_t *grace,
 			fputs(gc_usage, stdout);
 			return 1;
 		}
-		if (parse_duration(optarg, grace) < 0)
-			return fly_usage(err, "image gc: --grace-period: \"%s\" "
-					 "is not a duration like 30m, 1h30m "
-					 "or 10s", optarg);
+		if (fly_duration_parse("image gc: --grace-period", optarg, &ns,
+				       err) < 0)
+			return -1;
+		*grace = (time_t)(ns / FLY_NSEC_PER_SEC);
 	}
 	if (optind < argc)
 		return fly_usage(err, "image gc: unexpected argument \"%s\"",
@@ -500,13 +470,28 @@ static int parse_gc(int argc, char **argv, time_t *grace,
 	return 0;
 }
 
+static bool listed(const struct fly_strv *ids, const char *id)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (strcmp(ids->v[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* An image goes when it was not used within the grace period and no pod
+ * that gc has not removed yet was made from it. */
 static void collect_one(struct fly_ctx *ctx, const struct fly_image_info *info,
-			time_t cutoff, struct fly_error *err, int *failed)
+			time_t cutoff, const struct fly_strv *in_pods,
+			struct fly_error *err, int *failed)
 {
 	struct fly_error one = { 0 };
 
 	if (info->last_used > cutoff)
 		return;
+	if (listed(in_pods, info->id)) {
+		fly_debug("keeping %s: pods still refer to it", info->id);
+		return;
+	}
 	if (fly_store_remove(ctx, info->id, &one) == 0) {
 		printf("removed %s\n", info->id);
 		return;
@@ -521,6 +506,7 @@ static int image_gc(struct fly_ctx *ctx, int argc, char **argv,
 		    struct fly_error *err)
 {
 	struct fly_image_info *info = NULL;
+	struct fly_strv in_pods = { 0 };
 	time_t grace = DEFAULT_GRACE;
 	size_t n = 0;
 	int failed = 0;
@@ -529,12 +515,17 @@ static int image_gc(struct fly_ctx *ctx, int argc, char **argv,
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (fly_store_prepare(ctx, err) < 0 ||
-	    fly_store_list(ctx, &info, &n, err) < 0)
+	    fly_pods_image_ids(ctx, &in_pods, err) < 0 ||
+	    fly_store_list(ctx, &info, &n, err) < 0) {
+		fly_strv_clear(&in_pods);
 		return fly_wrap(err, "image gc");
+	}
 	fly_error_clear(err);
 	for (size_t i = 0; i < n; i++)
-		collect_one(ctx, &info[i], time(NULL) - grace, err, &failed);
+		collect_one(ctx, &info[i], time(NULL) - grace, &in_pods, err,
+			    &failed);
 	fly_image_info_free(info, n);
+	fly_strv_clear(&in_pods);
 	if (failed == 0 && fly_store_sweep_locks(ctx, err) == 0)
 		return 0;
 	return fly_wrap(err, "image gc");

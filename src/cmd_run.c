@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "env.h"
 #include "log.h"
+#include "podstate.h"
 #include "run.h"
 #include "runopts.h"
 #include "store.h"
@@ -220,9 +221,8 @@ static int prepared_ref(int argc, char **argv, char **ret,
 		*ret = fly_xstrdup(argv[optind]);
 		return 0;
 	}
-	if (fly_read_file(file, 4096, ret, NULL, err) < 0)
+	if (fly_pod_uuid_file_read(file, ret, err) < 0)
 		return fly_wrap(err, "--uuid-file");
-	(*ret)[strcspn(*ret, " \t\r\n")] = '\0';
 	return 0;
 }
 
@@ -230,12 +230,16 @@ static int prepared_ref(int argc, char **argv, char **ret,
 static int adopt_prepared(const struct fly_ctx *ctx, const char *ref,
 			  struct fly_run *r, struct fly_error *err)
 {
-	char uuid[37];
+	_cleanup_(fly_pod_info_clear) struct fly_pod_info info = { 0 };
 	_cleanup_free_ char *env = NULL, *pod = NULL;
 	size_t len;
 
-	if (fly_pod_find_state(ctx, "prepared", ref, uuid, err) < 0 ||
-	    fly_pod_open(ctx, "prepared", uuid, &r->pod, err) < 0)
+	if (fly_pod_find(ctx, ref, &info, err) < 0)
+		return -1;
+	if (info.state != FLY_POD_PREPARED)
+		return fly_fail(err, 0, "pod %s is %s, not prepared", info.uuid,
+				fly_pod_state_name(info.state));
+	if (fly_pod_open(ctx, "prepared", info.uuid, &r->pod, err) < 0)
 		return -1;
 	env = fly_path_join(r->pod.dir, "env");
 	pod = fly_path_join(r->pod.dir, "pod");

@@ -1,6 +1,5 @@
 #include "pod.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -81,33 +80,6 @@ int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,
 	}
 	free(pod->dir);
 	pod->dir = dir;
-	return 0;
-}
-
-int fly_pod_find_state(const struct fly_ctx *ctx, const char *state,
-		 const char *ref, char ret_uuid[37], struct fly_error *err)
-{
-	_cleanup_free_ char *parent = fly_xasprintf("%s/pods/%s", ctx->dir,
-						    state);
-	DIR *d = opendir(parent);
-	size_t len = strlen(ref), found = 0;
-	struct dirent *de;
-
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) != 36 ||
-		    strncmp(de->d_name, ref, len) != 0)
-			continue;
-		if (found++ == 0)
-			memcpy(ret_uuid, de->d_name, 37);
-	}
-	if (d)
-		closedir(d);
-	if (found > 1)
-		return fly_fail(err, 0, "pod \"%s\" is ambiguous: %zu %s pods "
-				"start with it", ref, found, state);
-	if (found == 0 || len == 0)
-		return fly_fail(err, 0, "pod \"%s\" not found among the %s "
-				"pods", ref, state);
 	return 0;
 }
 

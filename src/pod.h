@@ -51,10 +51,6 @@ int fly_pod_open(const struct fly_ctx *ctx, const char *state,
 int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,
 		 const char *state, struct fly_error *err);
 
-/* Find the one pod in pods/STATE whose UUID is ref or starts with it. */
-int fly_pod_find_state(const struct fly_ctx *ctx, const char *state,
-		 const char *ref, char ret_uuid[37], struct fly_error *err);
-
 /* Write a small file in the pod directory atomically (not fsync'ed: a
  * pod from before a crash is garbage anyway). */
 int fly_pod_write(const struct fly_ctx *ctx, const struct fly_pod *pod,

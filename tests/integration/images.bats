@@ -492,6 +492,17 @@ c"
 	assert_store_empty
 }
 
+@test "gc keeps the image of a pod that fly gc has not removed" {
+	make_image img.aci
+	run_fly -0 run img.aci --exec=/bin/true
+	run_fly -0 image gc --grace-period=0
+	assert_output ""
+	run_fly -0 gc --grace-period=0
+	run_fly -0 image gc --grace-period=0
+	assert_output --regexp '^removed sha512-'
+	assert_store_empty
+}
+
 @test "gc sweeps an interrupted render" {
 	mkdir -p "$FLY_DIR/tmp/render-stale/rootfs/etc"
 	run_fly -0 image gc
@@ -501,7 +512,7 @@ c"
 @test "gc refuses a malformed grace period as a usage error" {
 	run_fly -2 --separate-stderr image gc --grace-period=soon
 	assert_equal "${stderr_lines[0]}" \
-		'fly: image gc: --grace-period: "soon" is not a duration like 30m, 1h30m or 10s'
+		'fly: image gc: --grace-period: "soon" is not a duration such as 30m, 1h30m, 10s or 500ms'
 }
 
 @test "export writes the archive byte for byte and fetching it gives the same ID" {

@@ -57,7 +57,7 @@ image_id() {
 	run_fly -0 run-prepared --uuid-file="$WORK/uuid"
 	assert_output 'echo ran'
 	run_fly -254 run-prepared --uuid-file="$WORK/uuid"
-	assert_output --partial 'not found'
+	assert_output --partial 'is exited, not prepared'
 	run_fly -0 prepare "$IMG" --exec=/inspect -- echo=again
 	run_fly -0 run-prepared "${output:0:8}"
 	assert_output 'echo again'
