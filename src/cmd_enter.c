@@ -19,6 +19,7 @@
 #include "env.h"
 #include "execpath.h"
 #include "inroot.h"
+#include "launch.h"
 #include "log.h"
 #include "ns.h"
 #include "podmanifest.h"
@@ -282,35 +283,6 @@ static bool may_set_groups(void)
 	return allowed;
 }
 
-static int set_credentials(const struct fly_ctx *ctx, const struct enter *e,
-			   struct fly_error *err)
-{
-	const struct fly_creds *c = &e->creds;
-
-	if (may_set_groups()) {
-		if (ctx->sys->sys_setgroups(c->n_groups, c->groups) < 0)
-			return fly_fail(err, errno, "set groups");
-	} else {
-		fly_debug("setgroups is denied in the pod's user namespace: "
-			  "groups not set");
-	}
-	fly_debug("credentials: uid %u gid %u", (unsigned int)c->uid,
-		  (unsigned int)c->gid);
-	if (ctx->sys->sys_setresgid(c->gid, c->gid, c->gid) < 0)
-		return fly_fail(err, errno, "set gid %u", (unsigned int)c->gid);
-	if (ctx->sys->sys_setresuid(c->uid, c->uid, c->uid) < 0)
-		return fly_fail(err, errno, "set uid %u", (unsigned int)c->uid);
-	return 0;
-}
-
-static const char *path_of(char *const *envp)
-{
-	for (size_t i = 0; envp[i]; i++)
-		if (fly_str_has_prefix(envp[i], "PATH="))
-			return envp[i] + 5;
-	return FLY_ENV_DEFAULT_PATH;
-}
-
 /* Resolve everything inside the pod's root, then chroot and exec. */
 static int exec_command(const struct fly_ctx *ctx, struct enter *e,
 			struct fly_error *err)
@@ -318,7 +290,8 @@ static int exec_command(const struct fly_ctx *ctx, struct enter *e,
 	const struct fly_app *app = e->app;
 	const char *dir = app && app->working_directory ?
 			  app->working_directory : "/";
-	_cleanup_free_ char *exe = NULL;
+	_cleanup_free_ char *exe = NULL, *root_path = NULL;
+	struct fly_launch l;
 	int fd;
 
 	if (fly_creds_resolve(ctx, e->root_fd, app ? app->user : "0",
@@ -326,7 +299,7 @@ static int exec_command(const struct fly_ctx *ctx, struct enter *e,
 			      app ? app->supplementary_gids : NULL,
 			      app ? app->n_supplementary_gids : 0, &e->creds,
 			      err) < 0 ||
-	    fly_exec_find(ctx, e->root_fd, e->cmd[0], path_of(e->envp), &exe,
+	    fly_exec_find(ctx, e->root_fd, e->cmd[0], fly_env_path(e->envp), &exe,
 			  err) < 0)
 		return -1;
 	fd = fly_inroot_openat(ctx, e->root_fd, dir, O_PATH | O_DIRECTORY);
@@ -334,13 +307,14 @@ static int exec_command(const struct fly_ctx *ctx, struct enter *e,
 		return fly_fail(err, errno, "working directory \"%s\"", dir);
 	close(fd);
 
-	fly_debug("chroot \"%s/rootfs\"", e->info.dir);
-	if (ctx->sys->sys_fchdir(e->root_fd) < 0 ||
-	    ctx->sys->sys_chroot(".") < 0)
-		return fly_fail(err, errno, "chroot \"%s/rootfs\"", e->info.dir);
-	if (ctx->sys->sys_chdir(dir) < 0)
-		return fly_fail(err, errno, "working directory \"%s\"", dir);
-	if (set_credentials(ctx, e, err) < 0)
+	root_path = fly_path_join(e->info.dir, "rootfs");
+	l = (struct fly_launch){
+		.root_fd = e->root_fd, .root_path = root_path, .workdir = dir,
+		.creds = &e->creds, .set_groups = may_set_groups(),
+		.envp = e->envp,
+	};
+	fly_debug("chroot \"%s\"", root_path);
+	if (fly_launch_enter(ctx, &l, err) < 0)
 		return -1;
 	fly_debug("exec \"%s\"", exe);
 	ctx->sys->sys_execve(exe, e->cmd, e->envp);

@@ -288,3 +288,11 @@ int fly_env_read(const char *path, char ***ret_envp, struct fly_error *err)
 	*ret_envp = FLY_TAKE(l.v);
 	return 0;
 }
+
+const char *fly_env_path(char *const *envp)
+{
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (fly_str_has_prefix(envp[i], "PATH="))
+			return envp[i] + 5;
+	return FLY_ENV_DEFAULT_PATH;
+}

@@ -63,6 +63,9 @@ int fly_env_compose(const struct fly_env_sources *src, char ***ret_envp,
 
 void fly_env_free(char **envp);
 
+/* The PATH of envp, or FLY_ENV_DEFAULT_PATH when it has none. */
+const char *fly_env_path(char *const *envp);
+
 /* The pod's env file, read back by `fly enter`.  Format: each entry is
  * "NAME=VALUE" followed by one NUL byte, as in /proc/PID/environ, so values
  * may hold newlines.  The file is written atomically with mode 0600. */

@@ -31,8 +31,8 @@ void fly_launch_block_signals(sigset_t *ret_old)
 	sigprocmask(SIG_BLOCK, &set, ret_old);
 }
 
-static int enter_root(const struct fly_ctx *ctx, const struct fly_launch *l,
-		      struct fly_error *err)
+int fly_launch_enter(const struct fly_ctx *ctx, const struct fly_launch *l,
+		     struct fly_error *err)
 {
 	const struct fly_creds *c = l->creds;
 
@@ -45,6 +45,9 @@ static int enter_root(const struct fly_ctx *ctx, const struct fly_launch *l,
 	if (l->set_groups &&
 	    ctx->sys->sys_setgroups(c->n_groups, c->groups) < 0)
 		return fly_fail(err, errno, "set groups");
+	if (!l->set_groups)
+		fly_debug("setgroups is denied in this user namespace: groups "
+			  "not set");
 	if (ctx->sys->sys_setresgid(c->gid, c->gid, c->gid) < 0)
 		return fly_fail(err, errno, "set gid %u", (unsigned int)c->gid);
 	if (ctx->sys->sys_setresuid(c->uid, c->uid, c->uid) < 0)
@@ -61,7 +64,7 @@ static void child_exec(const struct fly_ctx *ctx, const struct fly_launch *l,
 	struct fly_error err = { 0 };
 
 	sigprocmask(SIG_SETMASK, &l->child_mask, NULL);
-	if (enter_root(ctx, l, &err) == 0) {
+	if (fly_launch_enter(ctx, l, &err) == 0) {
 		ctx->sys->sys_execve(exe, argv, l->envp);
 		fly_fail(&err, errno, "exec \"%s\"", exe);
 	}

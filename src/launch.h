@@ -24,6 +24,11 @@ struct fly_launch {
 	sigset_t child_mask;         /* the signal mask the process starts with */
 };
 
+/* In the calling process: enter the root (chroot, chdir) and take the
+ * credentials (groups, gid, uid), as a pod process does before exec. */
+int fly_launch_enter(const struct fly_ctx *ctx, const struct fly_launch *l,
+		     struct fly_error *err);
+
 /* Fork a process that enters the root (chroot, chdir), takes the
  * credentials (groups, gid, uid) and execs exe.  A failure before the
  * exec is reported here, with the child already reaped. */

@@ -336,21 +336,13 @@ static int check_working_dir(const struct fly_ctx *ctx,
 	return 0;
 }
 
-static const char *path_of(char *const *envp)
-{
-	for (size_t i = 0; envp[i]; i++)
-		if (fly_str_has_prefix(envp[i], "PATH="))
-			return envp[i] + 5;
-	return FLY_ENV_DEFAULT_PATH;
-}
-
 static int spawn_in_pod(const struct fly_ctx *ctx, struct fly_run *r,
 			char *const *argv, pid_t *ret_pid,
 			struct fly_error *err)
 {
 	_cleanup_free_ char *exe = NULL;
 
-	if (fly_exec_find(ctx, r->mounts.root_fd, argv[0], path_of(r->envp),
+	if (fly_exec_find(ctx, r->mounts.root_fd, argv[0], fly_env_path(r->envp),
 			  &exe, err) < 0)
 		return -1;
 	return fly_launch_spawn(ctx, &r->launch, exe, argv, ret_pid, err);
