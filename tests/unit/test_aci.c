@@ -26,6 +26,7 @@
 
 #include "aci.h"
 #include "mock_sys.h"
+#include "testlib.h"
 #include "util.h"
 
 #define MANIFEST "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\"," \
@@ -71,8 +72,7 @@ static const struct spec basic[] = {
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
 	snprintf(src_dir, sizeof(src_dir), "%s/src", tmp);
 	snprintf(out_dir, sizeof(out_dir), "%s/out", tmp);
@@ -81,18 +81,14 @@ static int setup(void **state)
 	if (mkdir(src_dir, 0755) < 0 || mkdir(out_dir, 0755) < 0 ||
 	    mkdir(rootfs, 0755) < 0)
 		return -1;
-	mock_sys_reset(tmp);
 	ctx.root = false;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 /* Start over with an empty rootfs directory. */

@@ -16,6 +16,7 @@
 
 #include "creds.h"
 #include "mock_sys.h"
+#include "testlib.h"
 #include "util.h"
 
 static char tmp[256];
@@ -94,11 +95,9 @@ static struct stat stat_file(const char *rel)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", tmp);
-	mock_sys_reset(tmp);
 	make_dir("");
 	make_dir("etc");
 	make_dir("data");
@@ -112,12 +111,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
 	close(rootfs_fd);
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 static struct fly_creds resolve_ok(const char *user, const char *group)

@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "mock_sys.h"
+#include "testlib.h"
 #include "util.h"
 
 #define UUID "0123abcd-0000-4000-8000-000000000002"
@@ -77,10 +78,8 @@ static int setup(void **state)
 	char pid[32];
 
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
-	mock_sys_reset(tmp);
 	ctx.dir = tmp;
 	ctx.uid = getuid();
 	ctx.gid = getgid();
@@ -104,15 +103,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
 	if (lock_fd >= 0)
 		close(lock_fd);
 	lock_fd = -1;
 	free(pod);
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 static int run_enter(struct fly_error *err, ...)

@@ -15,6 +15,7 @@
 
 #include "env.h"
 #include "mock_sys.h"
+#include "testlib.h"
 #include "util.h"
 
 static char tmp[256];
@@ -23,20 +24,15 @@ static struct fly_ctx ctx = { .sys = &mock_sys };
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
-	mock_sys_reset(tmp);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 /* Write len bytes to tmp/name and return the path (to free). */
@@ -262,8 +258,8 @@ static void without_sources_the_app_gets_exactly_the_defaults(void **state)
 		"AC_APP_NAME=web",
 		"HOME=/root",
 		"LOGNAME=root",
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-		"/sbin:/bin",
+		("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+		 "/sbin:/bin"),
 		"SHELL=/bin/sh",
 		"USER=root",
 		"container=fly",

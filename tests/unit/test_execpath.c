@@ -16,6 +16,7 @@
 
 #include "execpath.h"
 #include "mock_sys.h"
+#include "testlib.h"
 #include "util.h"
 
 static char tmp[256];
@@ -58,11 +59,9 @@ static int setup(void **state)
 	};
 
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", tmp);
-	mock_sys_reset(tmp);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
 		make_dir(dirs[i]);
 	make_file("bin/sh", 0755);
@@ -83,12 +82,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
 	close(rootfs_fd);
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 static void expect_found(const char *name, const char *path_env,

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "manifest.h"
 #include "mock_sys.h"
+#include "testlib.h"
 #include "store.h"
 #include "util.h"
 
@@ -38,6 +39,7 @@ static const char image_manifest[] =
 	" \"pathWhitelist\": [\"/bin/app\"],\n"
 	" \"annotations\": [{\"name\": \"authors\", \"value\": \"fly\"}]}\n";
 
+__attribute__((format(printf, 1, 2)))
 static char *path_in(const char *fmt, ...)
 {
 	char *rel = NULL, *p;
@@ -84,10 +86,8 @@ static int setup(void **state)
 	char *dir, *text;
 
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
-	mock_sys_reset(tmp);
 	ctx.dir = tmp;
 	ctx.uid = getuid();
 	ctx.gid = getgid();
@@ -119,11 +119,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 static int run_export(const char *a, const char *b, const char *c,

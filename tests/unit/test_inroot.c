@@ -17,6 +17,7 @@
 
 #include "inroot.h"
 #include "mock_sys.h"
+#include "testlib.h"
 #include "util.h"
 
 static char top[64];      /* holds root/ and outside/ */
@@ -55,8 +56,7 @@ static int setup(void **state)
 	char *outside;
 
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/fly-inroot-XXXXXX");
-	if (!mkdtemp(top))
+	if (test_tmpdir(top, sizeof(top)) < 0)
 		return -1;
 	snprintf(root, sizeof(root), "%s/root", top);
 	outside = fly_path_join(top, "outside");
@@ -64,18 +64,14 @@ static int setup(void **state)
 		return -1;
 	free(outside);
 	root_fd = open(root, O_PATH | O_DIRECTORY);
-	mock_sys_reset(top);
 	return root_fd < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
 	close(root_fd);
-	return fly_rm_tree(&real, top, &err);
+	return test_rmtree(top);
 }
 
 /* Resolve path and return the resolved in-image path (caller frees). */
@@ -180,7 +176,7 @@ static void an_absolute_symlink_points_into_the_image(void **state)
 	free(p);
 	p = resolve("/to-top/outside/escaped", FLY_CREATE_DIR);
 	assert_false(exists_outside("escaped"));
-	assert_true(fly_str_has_prefix(p, "/tmp/fly-inroot-"));
+	assert_true(fly_str_has_prefix(p, "/tmp/fly-unit-"));
 	free(p);
 }
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "mock_sys.h"
+#include "testlib.h"
 #include "mountexec.h"
 #include "plan.h"
 #include "util.h"
@@ -31,23 +32,18 @@ static const struct fly_mount_table host = { entries, 2 };
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/fly-mexec-XXXXXX");
-	if (!mkdtemp(top))
+	if (test_tmpdir(top, sizeof(top)) < 0)
 		return -1;
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", top);
 	if (mkdir(rootfs, 0755) < 0)
 		return -1;
-	mock_sys_reset(top);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
-	return fly_rm_tree(&real, top, &err);
+	return test_rmtree(top);
 }
 
 static struct fly_plan_input input(enum fly_ns_mode ns)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "mock_sys.h"
+#include "testlib.h"
 #include "podstate.h"
 #include "util.h"
 
@@ -34,21 +35,16 @@ static struct fly_ctx ctx = { .sys = &mock_sys };
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
 	ctx.dir = tmp;
-	mock_sys_reset(tmp);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 static char *pod_dir(const char *parent, const char *uuid)

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "mock_sys.h"
+#include "testlib.h"
 #include "store.h"
 #include "util.h"
 
@@ -30,10 +31,8 @@ static int setup(void **state)
 	struct fly_error err = { 0 };
 
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
-	mock_sys_reset(tmp);
 	ctx.dir = tmp;
 	ctx.uid = getuid();
 	ctx.gid = getgid();
@@ -43,11 +42,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 /* "sha512-" + head + zeros up to 128 hex digits. */
@@ -62,6 +58,7 @@ static char *make_id(const char *head)
 	return id;
 }
 
+__attribute__((format(printf, 1, 2)))
 static char *path_in(const char *fmt, ...)
 {
 	char *rel = NULL, *p;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "mock_sys.h"
+#include "testlib.h"
 #include "util.h"
 
 static char tmp[256];
@@ -23,20 +24,15 @@ static struct fly_ctx ctx = { .sys = &mock_sys };
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/fly-unit-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (test_tmpdir(tmp, sizeof(tmp)) < 0)
 		return -1;
-	mock_sys_reset(tmp);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fly_ctx real = { .sys = &fly_sys_real };
-	struct fly_error err = { 0 };
-
 	(void)state;
-	return fly_rm_tree(&real, tmp, &err);
+	return test_rmtree(tmp);
 }
 
 static void path_join_puts_exactly_one_slash(void **state)
