@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tree.h"
 #include "util.h"
 #include "poison.h"
 
@@ -306,23 +307,45 @@ static int open_root(const struct fly_ctx *ctx, struct fly_mount_state *st,
 	return 0;
 }
 
+/* Where overlayfs cannot be used (not built in, or refused in this user
+ * namespace or on this filesystem) the app gets a copy of the image. */
+static bool overlay_refused(int e)
+{
+	return e == ENODEV || e == EINVAL || e == EPERM || e == EOPNOTSUPP ||
+	       e == ENOSYS;
+}
+
+static int copy_and_bind(const struct fly_ctx *ctx,
+			 const struct fly_mount_op *op, struct fly_error *err)
+{
+	if (op->source &&
+	    fly_tree_merge(ctx, op->source, op->target, false, err) < 0)
+		return fly_wrap(err, "%s: copy the image", op->what);
+	if (ctx->sys->sys_mount(op->target, op->target, "none", MS_BIND,
+				NULL) < 0)
+		return op_fail(ctx, op, err, errno, "bind \"%s\" on itself",
+			       op->target);
+	return 0;
+}
+
 static int do_rootfs(const struct fly_ctx *ctx, struct fly_mount_state *st,
 		     const struct fly_mount_op *op, struct fly_error *err)
 {
-	int r;
+	if (op->kind == FLY_OP_BIND_SELF) {
+		if (copy_and_bind(ctx, op, err) < 0)
+			return -1;
+	} else if (ctx->sys->sys_mount("overlay", op->target, "overlay", 0,
+				       op->data) < 0) {
+		int e = errno;
 
-	if (op->kind == FLY_OP_OVERLAY)
-		r = ctx->sys->sys_mount("overlay", op->target, "overlay", 0,
-					op->data);
-	else
-		r = ctx->sys->sys_mount(op->source, op->target, "none",
-					MS_BIND, NULL);
-	if (r < 0)
-		return op_fail(ctx, op, err, errno, "%s \"%s\"%s",
-			       op->kind == FLY_OP_OVERLAY ?
-				       "mount overlay on" : "bind",
-			       op->target,
-			       op->kind == FLY_OP_OVERLAY ? "" : " on itself");
+		if (!overlay_refused(e))
+			return op_fail(ctx, op, err, e,
+				       "mount overlay on \"%s\"", op->target);
+		fly_debug("overlay refused (%s): the app gets a copy of the "
+			  "image", strerror(e));
+		if (copy_and_bind(ctx, op, err) < 0)
+			return -1;
+	}
 	note_mounted(st, -1, op->target);
 	return open_root(ctx, st, op, err);
 }

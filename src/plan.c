@@ -119,17 +119,17 @@ static void plan_rootfs(struct builder *b, const struct fly_plan_input *in)
 {
 	struct fly_mount_op *op;
 
-	if (in->lower) {
+	if (in->lower && !in->no_overlay) {
 		_cleanup_free_ char *lower = overlay_escape(in->lower);
 		_cleanup_free_ char *upper = overlay_escape(in->upper);
 		_cleanup_free_ char *work = overlay_escape(in->work);
 
-		op = add_op(b, FLY_OP_OVERLAY, NULL, in->rootfs);
+		op = add_op(b, FLY_OP_OVERLAY, in->lower, in->rootfs);
 		op->data = fly_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s",
 					 lower, upper, work,
 					 in->userns ? ",userxattr" : "");
 	} else {
-		op = add_op(b, FLY_OP_BIND_SELF, in->rootfs, in->rootfs);
+		op = add_op(b, FLY_OP_BIND_SELF, in->lower, in->rootfs);
 	}
 	op->what = fly_xstrdup("the app's root");
 	op = add_op(b, FLY_OP_MAKE_PRIVATE, NULL, in->rootfs);
@@ -318,6 +318,9 @@ char *fly_op_describe(const struct fly_mount_op *op)
 	case FLY_OP_OVERLAY:
 		return fly_xasprintf("overlay %s on %s", op->data, op->target);
 	case FLY_OP_BIND_SELF:
+		if (op->source)
+			return fly_xasprintf("copy %s to %s, bind it on itself",
+					     op->source, op->target);
 		return fly_xasprintf("bind %s on itself", op->target);
 	case FLY_OP_MAKE_PRIVATE:
 		return fly_xasprintf("make-private %s", op->target);

@@ -17,8 +17,10 @@ enum fly_op_kind {
 	FLY_OP_UNSHARE,      /* enter a new mount namespace */
 	FLY_OP_CLONE,        /* detached copy of source kept in a slot */
 	FLY_OP_MAKE_RSLAVE,  /* "/": nothing mounted below reaches the host */
-	FLY_OP_OVERLAY,      /* the app's root: overlay at target (host) */
-	FLY_OP_BIND_SELF,    /* the app's root: target bound on itself */
+	FLY_OP_OVERLAY,      /* the app's root: overlay at target (host);
+			      * where the kernel refuses, a copy of source */
+	FLY_OP_BIND_SELF,    /* the app's root: a copy of source (when set)
+			      * at target, bound on itself */
 	FLY_OP_MAKE_PRIVATE, /* host path target: private */
 	FLY_OP_BIND,         /* source (host path or slot) on target (image) */
 	FLY_OP_TMPFS,        /* tmpfs on target (image) with options data */
@@ -67,9 +69,10 @@ struct fly_plan_input {
 	enum fly_ns_mode ns;
 	bool userns;         /* inside a user namespace fly created */
 	const char *rootfs;  /* host path where the app's root is mounted */
-	const char *lower;   /* overlay layers; lower NULL means the rootfs */
-	const char *upper;   /* is a private copy bound on itself */
+	const char *lower;   /* the image's tree; NULL: rootfs is populated */
+	const char *upper;   /* overlay layers over lower */
 	const char *work;
+	bool no_overlay;     /* copy lower instead of an overlay */
 	const struct fly_mount_table *host;
 	const struct fly_plan_volume *volumes;
 	size_t n_volumes;

@@ -88,6 +88,7 @@ static void settings(const struct fly_run_opts *o, struct fly_name_value *ann,
 	add_setting(ann, n, strs, "fly/dns-opt", opts);
 	add_setting(ann, n, strs, "fly/dns-domain", o->dns_domain);
 	add_setting(ann, n, strs, "fly/hosts-entry", hosts);
+	add_setting(ann, n, strs, "fly/overlay", o->no_overlay ? "false" : NULL);
 }
 
 /* The pod manifest as the flags describe it, from borrowed pointers. */
@@ -187,6 +188,13 @@ const char *fly_pod_spec_annotation(const struct fly_pod_spec *spec,
 {
 	return fly_name_value_get(spec->pm->annotations,
 				  spec->pm->n_annotations, name);
+}
+
+bool fly_pod_spec_overlay(const struct fly_pod_spec *spec)
+{
+	const char *v = fly_pod_spec_annotation(spec, "fly/overlay");
+
+	return !v || strcmp(v, "false") != 0;
 }
 
 enum fly_ns_mode fly_pod_spec_ns(const struct fly_pod_spec *spec)

@@ -10,7 +10,8 @@
  *   fly/mount-ns      "private" or "host"
  *   fly/dns, fly/dns-search, fly/dns-opt   comma-separated lists
  *   fly/dns-domain
- *   fly/hosts-entry   comma-separated IP=NAME items, or "host"          */
+ *   fly/hosts-entry   comma-separated IP=NAME items, or "host"
+ *   fly/overlay       "false": the app gets a copy of the image          */
 #pragma once
 
 #include "aci.h"
@@ -44,6 +45,7 @@ const struct fly_app *fly_pod_spec_app(const struct fly_pod_spec *spec);
 
 /* The settings carried as annotations. */
 enum fly_ns_mode fly_pod_spec_ns(const struct fly_pod_spec *spec);
+bool fly_pod_spec_overlay(const struct fly_pod_spec *spec);
 /* Lists split at commas, for dns.h; free with fly_strv_clear. */
 void fly_pod_spec_list(const struct fly_pod_spec *spec, const char *name,
 		       struct fly_strv *ret);

@@ -295,6 +295,7 @@ static int mount_all(const struct fly_ctx *ctx, struct fly_run *r,
 		.work = work, .host = &r->host_mounts, .volumes = r->pvols,
 		.n_volumes = r->n_uses,
 		.read_only_rootfs = r->spec.pm->app.read_only_rootfs,
+		.no_overlay = !fly_pod_spec_overlay(&r->spec),
 	};
 
 	plan_files(r, &in);

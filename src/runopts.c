@@ -33,6 +33,9 @@ const char fly_run_usage[] =
 	"  --mount-ns=private|host  where fly mounts (default private: a\n"
 	"                         new mount namespace; host: rkt's way)\n"
 	"  --read-only-rootfs     the app's root is read-only\n"
+	"  --no-overlay           give the app a copy of the image, not an\n"
+	"                         overlay (used anyway where the kernel\n"
+	"                         refuses overlayfs)\n"
 	"  --pod-manifest=FILE    run the pod FILE describes (an appc pod\n"
 	"                         manifest with one app) instead of IMAGE\n"
 	"  -h, --help             this text\n";
@@ -50,7 +53,7 @@ enum {
 	OPT_VOLUME = 256, OPT_MOUNT, OPT_EXEC, OPT_SET_ENV, OPT_ENV_FILE,
 	OPT_INHERIT, OPT_USER, OPT_GROUP, OPT_WORKDIR, OPT_DNS,
 	OPT_DNS_SEARCH, OPT_DNS_OPT, OPT_DNS_DOMAIN, OPT_HOSTS, OPT_UUID_SAVE,
-	OPT_MOUNT_NS, OPT_RO_ROOTFS, OPT_POD_MANIFEST,
+	OPT_MOUNT_NS, OPT_RO_ROOTFS, OPT_POD_MANIFEST, OPT_NO_OVERLAY,
 };
 
 static const struct option run_options[] = {
@@ -72,6 +75,7 @@ static const struct option run_options[] = {
 	{ "mount-ns", required_argument, NULL, OPT_MOUNT_NS },
 	{ "read-only-rootfs", no_argument, NULL, OPT_RO_ROOTFS },
 	{ "pod-manifest", required_argument, NULL, OPT_POD_MANIFEST },
+	{ "no-overlay", no_argument, NULL, OPT_NO_OVERLAY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -137,6 +141,7 @@ static int take_option(struct fly_run_opts *o, int c, const char *arg,
 	case OPT_MOUNT_NS: return set_ns(o, arg, err);
 	case OPT_RO_ROOTFS: o->read_only_rootfs = true; break;
 	case OPT_POD_MANIFEST: o->pod_manifest = arg; break;
+	case OPT_NO_OVERLAY: o->no_overlay = true; break;
 	case 'h': o->help = true; break;
 	default: return -2;
 	}
@@ -185,7 +190,8 @@ static int check_pod_manifest_flags(const struct fly_run_opts *o,
 			    o->dns_opt.n ? "--dns-opt" :
 			    o->dns_domain ? "--dns-domain" :
 			    o->hosts.n ? "--hosts-entry" :
-			    o->ns != FLY_NS_PRIVATE ? "--mount-ns" : NULL;
+			    o->ns != FLY_NS_PRIVATE ? "--mount-ns" :
+			    o->no_overlay ? "--no-overlay" : NULL;
 
 	if (clash)
 		return fly_usage(err, "--pod-manifest: %s cannot be given "

@@ -32,6 +32,7 @@ struct fly_run_opts {
 	const char *pod_manifest;    /* --pod-manifest=FILE */
 	enum fly_ns_mode ns;
 	bool read_only_rootfs;
+	bool no_overlay;
 	bool help;
 };
 

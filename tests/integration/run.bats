@@ -125,6 +125,16 @@ host_mounts() {
 	assert_line 'read /etc/mark: error No such file or directory'
 }
 
+@test "--no-overlay gives each run its own copy of the image" {
+	run_fly -0 run --no-overlay "$IMG" --exec=/inspect -- \
+		write=/etc/mark read=/etc/mark
+	assert_line 'read /etc/mark: ok fly\n'
+	run_fly -0 run --no-overlay "$IMG" --exec=/inspect -- read=/etc/mark
+	assert_output 'read /etc/mark: error No such file or directory'
+	run_app -- read=/etc/mark
+	assert_output 'read /etc/mark: error No such file or directory'
+}
+
 @test "the app can remove and rename the image's directories" {
 	run_fly -0 run "$IMG" --exec=/bin/sh -- -c \
 		'rm -r /etc && mv /home /house && ls /'

@@ -307,6 +307,67 @@ static void resolv_conf_is_written_through_a_dangling_link(void **state)
 	free(mtab);
 }
 
+/* An image tree with one file, as the store renders it. */
+static char *make_lower(void)
+{
+	char *lower = fly_path_join(top, "lower");
+	char *file = fly_path_join(lower, "hello");
+	FILE *f;
+
+	assert_int_equal(mkdir(lower, 0755), 0);
+	f = fopen(file, "w");
+	fputs("hi\n", f);
+	fclose(f);
+	free(file);
+	return lower;
+}
+
+static void a_refused_overlay_falls_back_to_a_copy(void **state)
+{
+	struct fly_plan_input in = input(FLY_NS_HOST);
+	struct fly_mount_state st;
+	struct fly_error err = { 0 };
+	char *copied = fly_path_join(rootfs, "hello");
+	char *text = NULL;
+
+	(void)state;
+	in.lower = make_lower();
+	in.upper = "/u";
+	in.work = "/w";
+	mock_sys_fail("mount overlay", 1, ENODEV);
+	if (run_plan(&in, &st, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(fly_str_has_prefix(mock_sys_calls()[0], "mount overlay "));
+	assert_string_equal(mock_sys_calls()[1], "mount <root>/rootfs "
+			    "<root>/rootfs none MS_BIND NULL");
+	assert_int_equal(fly_read_file(copied, 100, &text, NULL, &err), 0);
+	assert_string_equal(text, "hi\n");
+	free(text);
+	free(copied);
+	free((char *)in.lower);
+	fly_mount_state_clear(&st);
+}
+
+static void an_overlay_failing_otherwise_is_an_error(void **state)
+{
+	struct fly_plan_input in = input(FLY_NS_HOST);
+	struct fly_mount_state st;
+	struct fly_error err = { 0 };
+
+	(void)state;
+	in.lower = make_lower();
+	in.upper = "/u";
+	in.work = "/w";
+	mock_sys_fail("mount overlay", 1, ENOSPC);
+	assert_int_equal(run_plan(&in, &st, &err), -1);
+	assert_true(fly_str_has_prefix(err.msg, "the app's root: mount overlay "
+					       "on \""));
+	assert_non_null(strstr(err.msg, "mount limit"));
+	assert_int_equal(mock_sys_count(), 1);
+	free((char *)in.lower);
+	fly_mount_state_clear(&st);
+}
+
 static void a_failing_namespace_is_reported(void **state)
 {
 	struct fly_plan_input in = input(FLY_NS_PRIVATE);
@@ -335,6 +396,8 @@ int main(void)
 		T(read_only_uses_mount_setattr_or_a_bind_remount),
 		T(an_existing_hosts_file_is_never_changed),
 		T(resolv_conf_is_written_through_a_dangling_link),
+		T(a_refused_overlay_falls_back_to_a_copy),
+		T(an_overlay_failing_otherwise_is_an_error),
 		T(a_failing_namespace_is_reported),
 	};
 #undef T

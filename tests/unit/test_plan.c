@@ -120,6 +120,22 @@ static void without_overlay_the_rootfs_copy_is_bound_on_itself(void **st)
 	assert_plan(&in, want);
 }
 
+static void with_no_overlay_the_image_is_copied_and_bound(void **state)
+{
+	struct fly_plan_input in = base();
+	const char *const want[] = {
+		"unshare mount namespace", "make-rslave /",
+		"copy /d/images/i/rootfs to /d/pods/run/u/rootfs, bind it on "
+		"itself",
+		"make-private /d/pods/run/u/rootfs", SYSTEM_OPS, MTAB_OP,
+		NULL,
+	};
+
+	(void)state;
+	in.no_overlay = true;
+	assert_plan(&in, want);
+}
+
 static void a_volume_is_bound_non_recursively_by_default(void **state)
 {
 	struct fly_plan_volume v = {
@@ -401,6 +417,7 @@ int main(void)
 		cmocka_unit_test(a_host_namespace_run_makes_no_namespace),
 		cmocka_unit_test(
 			without_overlay_the_rootfs_copy_is_bound_on_itself),
+		cmocka_unit_test(with_no_overlay_the_image_is_copied_and_bound),
 		cmocka_unit_test(a_volume_is_bound_non_recursively_by_default),
 		cmocka_unit_test(a_file_source_creates_a_file_target),
 		cmocka_unit_test(
