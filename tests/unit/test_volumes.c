@@ -234,7 +234,10 @@ static void a_volume_mounted_twice_is_a_duplicate_mount(void **state)
 
 static void two_volumes_of_one_name_are_an_error(void **state)
 {
-	struct fly_pod_volume v[] = { vol("data", FLY_UNSET, FLY_UNSET), vol("data", FLY_UNSET, FLY_UNSET) };
+	struct fly_pod_volume v[] = {
+		vol("data", FLY_UNSET, FLY_UNSET),
+		vol("data", FLY_UNSET, FLY_UNSET),
+	};
 	struct fly_volume_use *u;
 	struct fly_error err = { 0 };
 	size_t n;
