@@ -5,6 +5,7 @@
 
 #include "poison.h"
 
+__attribute__((format(printf, 3, 0)))
 static void vset(struct fly_error *err, int errnum, const char *fmt,
 		 va_list ap)
 {
@@ -16,7 +17,7 @@ static void vset(struct fly_error *err, int errnum, const char *fmt,
 			 strerror(errnum));
 }
 
-int fly_fail(struct fly_error *err, int errnum, const char *fmt, ...)
+int (fly_fail)(struct fly_error *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -27,7 +28,7 @@ int fly_fail(struct fly_error *err, int errnum, const char *fmt, ...)
 	return -1;
 }
 
-int fly_usage(struct fly_error *err, const char *fmt, ...)
+int (fly_usage)(struct fly_error *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -38,7 +39,7 @@ int fly_usage(struct fly_error *err, const char *fmt, ...)
 	return -1;
 }
 
-int fly_wrap(struct fly_error *err, const char *fmt, ...)
+int (fly_wrap)(struct fly_error *err, const char *fmt, ...)
 {
 	char prefix[512];
 	size_t lp, lm, room;

@@ -27,3 +27,12 @@ __attribute__((format(printf, 2, 3)))
 int fly_wrap(struct fly_error *err, const char *fmt, ...);
 
 void fly_error_clear(struct fly_error *err);
+
+/* clang --analyze reads one file at a time: these macros tell it that the
+ * three always return -1.  err.c defines them with their names in
+ * parentheses, which keeps the macros out of the definitions. */
+#ifdef __clang_analyzer__
+#define fly_fail(...) (fly_fail(__VA_ARGS__), -1)
+#define fly_usage(...) (fly_usage(__VA_ARGS__), -1)
+#define fly_wrap(...) (fly_wrap(__VA_ARGS__), -1)
+#endif

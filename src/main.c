@@ -80,13 +80,14 @@ static char *default_dir(void)
 static int setup_dir(struct fly_ctx *ctx, const char *flag, char **ret,
 		     struct fly_error *err)
 {
+	const char *env_dir = getenv("FLY_DIR");
 	_cleanup_free_ char *dir = NULL;
 	char *real;
 
 	if (flag && flag[0])
 		dir = fly_xstrdup(flag);
-	else if (getenv("FLY_DIR") && getenv("FLY_DIR")[0])
-		dir = fly_xstrdup(getenv("FLY_DIR"));
+	else if (env_dir && env_dir[0])
+		dir = fly_xstrdup(env_dir);
 	else
 		dir = default_dir();
 	if (!dir)

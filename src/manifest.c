@@ -112,8 +112,8 @@ static char *index_path(const char *path, size_t i)
 	return fly_xasprintf("%s[%zu]", path, i);
 }
 
-int fly_json_fail(struct fly_error *err, const char *path, const char *fmt,
-		  ...)
+int (fly_json_fail)(struct fly_error *err, const char *path,
+		    const char *fmt, ...)
 {
 	char msg[sizeof(err->msg)];
 	va_list ap;
@@ -126,8 +126,8 @@ int fly_json_fail(struct fly_error *err, const char *path, const char *fmt,
 	return fly_fail(err, 0, "%s", msg);
 }
 
-int fly_json_fail_value(struct fly_error *err, const char *path,
-			const char *value, const char *fmt, ...)
+int (fly_json_fail_value)(struct fly_error *err, const char *path,
+			  const char *value, const char *fmt, ...)
 {
 	_cleanup_free_ char *quoted = quote(value);
 	char msg[sizeof(err->msg)];

@@ -145,6 +145,11 @@ int fly_json_fail(struct fly_error *err, const char *path,
 __attribute__((format(printf, 4, 5)))
 int fly_json_fail_value(struct fly_error *err, const char *path,
 			const char *value, const char *fmt, ...);
+/* Both always return -1: told to clang --analyze as in err.h. */
+#ifdef __clang_analyzer__
+#define fly_json_fail(...) (fly_json_fail(__VA_ARGS__), -1)
+#define fly_json_fail_value(...) (fly_json_fail_value(__VA_ARGS__), -1)
+#endif
 /* The path of key inside the object at path (malloc'ed). */
 char *fly_json_path(const char *path, const char *key);
 /* obj[key], NULL when absent or null (null stands for absent). */
