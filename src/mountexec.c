@@ -42,10 +42,12 @@ void fly_mount_state_clear(struct fly_mount_state *st)
 static void note_mounted(struct fly_mount_state *st, int fd,
 			 const char *fallback)
 {
-	char fdpath[32], target[PATH_MAX];
+	char target[PATH_MAX];
 	ssize_t len = -1;
 
 	if (fd >= 0) {
+		char fdpath[32];
+
 		fly_fd_path(fd, fdpath);
 		len = readlink(fdpath, target, sizeof(target) - 1);
 	}
@@ -142,7 +144,6 @@ static int do_bind(const struct fly_ctx *ctx, struct fly_mount_state *st,
 		   const struct fly_mount_op *op, struct fly_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	char fdpath[32];
 	int r = -1;
 
 	if (resolve_target(ctx, st, op, op->create, &fd, err) < 0)
@@ -155,6 +156,8 @@ static int do_bind(const struct fly_ctx *ctx, struct fly_mount_state *st,
 		}
 	}
 	if (st->classic) {
+		char fdpath[32];
+
 		fly_fd_path(fd, fdpath);
 		r = ctx->sys->sys_mount(op->source, fdpath, "none",
 					MS_BIND | (op->recursive ? MS_REC : 0),
@@ -191,7 +194,6 @@ static int do_read_only(const struct fly_ctx *ctx, struct fly_mount_state *st,
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 	_cleanup_close_ int fd = -1;
-	char fdpath[32];
 	int r = -1;
 
 	if (resolve_target(ctx, st, op, FLY_CREATE_NONE, &fd, err) < 0)
@@ -203,6 +205,8 @@ static int do_read_only(const struct fly_ctx *ctx, struct fly_mount_state *st,
 			st->classic = true;
 	}
 	if (st->classic) {
+		char fdpath[32];
+
 		fly_fd_path(fd, fdpath);
 		r = ctx->sys->sys_mount("none", fdpath, "none",
 					MS_REMOUNT | MS_BIND | MS_RDONLY |

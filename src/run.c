@@ -152,8 +152,6 @@ static int check_source(struct fly_run *r, size_t i, struct fly_error *err)
 {
 	const struct fly_pod_volume *v = r->uses[i].volume;
 	struct fly_plan_volume *pv = &r->pvols[i];
-	char real[PATH_MAX];
-	struct stat st;
 
 	if (v->kind == FLY_POD_VOLUME_EMPTY) {
 		char *dir = fly_xasprintf("%s/volumes/%s", r->pod.dir,
@@ -163,6 +161,9 @@ static int check_source(struct fly_run *r, size_t i, struct fly_error *err)
 		free(dir);
 		pv->source_is_dir = true;
 	} else {
+		char real[PATH_MAX];
+		struct stat st;
+
 		if (!realpath(v->source, real) || stat(real, &st) < 0)
 			return fly_fail(err, errno, "volume \"%s\": source "
 					"\"%s\"", v->name, v->source);

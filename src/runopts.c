@@ -153,10 +153,11 @@ static int take_option(struct fly_run_opts *o, int c, const char *arg,
 static int parse_flags(int argc, char **argv, struct fly_run_opts *o,
 		       struct fly_error *err)
 {
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
-		r = take_option(o, c, optarg, err);
+		int r = take_option(o, c, optarg, err);
+
 		if (r == -2)
 			return fly_usage(err, "run: unknown flag \"%s\" or "
 					 "missing value", argv[optind - 1]);

@@ -133,6 +133,7 @@ static int lock_file(const struct fly_ctx *ctx, const char *name, int op,
 			return fly_fail(err, e, "lock \"%s\"", path);
 		}
 		if (fd_is_at(fd, AT_FDCWD, path)) {
+			/* cppcheck-suppress unreadVariable ; read by cleanup */
 			*ret_fd = FLY_TAKE_FD(fd);
 			return 0;
 		}
@@ -805,6 +806,7 @@ static int open_source(const struct fly_ctx *ctx, const char *path,
 		return fly_fail(err, errno, "stat \"%s\"", path);
 	if (S_ISDIR(ret_st->st_mode))
 		return fly_fail(err, EISDIR, "read \"%s\"", path);
+	/* cppcheck-suppress unreadVariable ; read by the cleanup attribute */
 	*ret_fd = FLY_TAKE_FD(fd);
 	return 0;
 }
@@ -827,6 +829,7 @@ static bool cached_id(const struct fly_ctx *ctx, int lock, const char *key,
 
 	if (n < 0 || (size_t)n != lk + 1 + FLY_ID_LEN + 1)
 		return false;
+	/* cppcheck-suppress negativeIndex ; n > FLY_ID_LEN after the check */
 	buf[n - 1] = '\0';
 	if (strncmp(buf, key, lk) != 0 || buf[lk] != ' ' ||
 	    !image_exists(ctx, buf + lk + 1))
@@ -1045,16 +1048,17 @@ static void sweep_lock(const struct fly_ctx *ctx, const char *name)
 {
 	_cleanup_close_ int fd = -1;
 	struct fly_error e = { 0 };
+	/* cppcheck-suppress variableScope ; id points into buf to the end */
 	char buf[512];
 	const char *id = NULL;
-	ssize_t n;
 
 	if (lock_file(ctx, name, LOCK_EX | LOCK_NB, &fd, &e) != 0)
 		return;
 	if (fly_str_has_prefix(name, "image-")) {
 		id = name + strlen("image-");
 	} else {
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
 		buf[n > 0 ? n - 1 : 0] = '\0';
 		id = strrchr(buf, ' ') ? strrchr(buf, ' ') + 1 : "";
 	}

@@ -179,11 +179,10 @@ static int copy_special(struct layer *l, int src, int dst, const char *name,
 			const struct stat *st, const char *path,
 			struct fly_error *err)
 {
-	char target[PATH_MAX];
-	ssize_t n;
-
 	if (S_ISLNK(st->st_mode)) {
-		n = readlinkat(src, name, target, sizeof(target) - 1);
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
+
 		if (n < 0)
 			return fly_fail(err, errno, "read link \"%s\"", path);
 		target[n] = '\0';
