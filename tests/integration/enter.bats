@@ -32,7 +32,7 @@ start_pod() {
 		shift
 	done
 	shift
-	"$FLY" run --uuid-file-save="$WORK/uuid" "${flags[@]}" "$IMG" \
+	"$IMPL" run --uuid-file-save="$WORK/uuid" "${flags[@]}" "$IMG" \
 		--exec=/inspect -- echo=started "$@" >"$WORK/app.out" 2>&1 &
 	FLY_PID=$!
 	wait_for_app
@@ -86,7 +86,7 @@ stop_pod() {
 	make_image app.aci example.com/ids '["/inspect"]' \
 		'"user": "user", "group": "users", "supplementaryGIDs": [50],
 		"workingDirectory": "/home/user"'
-	"$FLY" run --uuid-file-save="$WORK/uuid" app.aci -- echo=started \
+	"$IMPL" run --uuid-file-save="$WORK/uuid" app.aci -- echo=started \
 		sleep=30 >"$WORK/app.out" 2>&1 &
 	FLY_PID=$!
 	wait_for_app
@@ -125,7 +125,7 @@ stop_pod() {
 
 @test "the default command is the pod's /bin/sh" {
 	start_pod -- sleep=30
-	run_cmd -0 bash -c "echo 'echo \$0' | \"\$FLY\" enter $POD"
+	run_cmd -0 bash -c "echo 'echo \$0' | \"\$IMPL\" enter $POD"
 	assert_output '/bin/sh'
 }
 

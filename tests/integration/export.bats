@@ -87,7 +87,7 @@ run_pod() {
 }
 
 @test "export refuses a running pod" {
-	"$FLY" run --uuid-file-save=uuid "$IMG" --exec=/inspect -- \
+	"$IMPL" run --uuid-file-save=uuid "$IMG" --exec=/inspect -- \
 		echo=started sleep=30 >app.out 2>&1 &
 	FLY_PID=$!
 	for _ in $(seq 100); do

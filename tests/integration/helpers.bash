@@ -17,6 +17,11 @@ FLY_BUILD=${FLY_BUILD:-$REPO/build}
 FLY=${FLY:-$FLY_BUILD/fly}
 [[ $FLY == /* ]] || FLY=$PWD/$FLY
 INSPECT=$FLY_BUILD/fixtures/inspect
+# The implementation under test is reached only through its adapter
+# (docs/conformance.md): IMPL names it, fly's own by default.
+IMPL=${IMPL:-$REPO/tests/integration/adapters/fly}
+[[ $IMPL == */* ]] || IMPL=$REPO/tests/integration/adapters/$IMPL
+[[ $IMPL == /* ]] || IMPL=$PWD/$IMPL
 if [ -z "${FLY_TEST_MODE:-}" ]; then
 	if [ "$(id -u)" = 0 ]; then
 		FLY_TEST_MODE=root
@@ -24,7 +29,7 @@ if [ -z "${FLY_TEST_MODE:-}" ]; then
 		FLY_TEST_MODE=user
 	fi
 fi
-export REPO FIXTURES FLY_BUILD FLY INSPECT FLY_TEST_MODE
+export REPO FIXTURES FLY_BUILD FLY INSPECT IMPL FLY_TEST_MODE
 
 # A fresh data directory (exported as FLY_DIR, which fly reads) and a fresh
 # work directory (WORK, also the current directory) for every test.
@@ -34,6 +39,35 @@ fly_setup() {
 	export FLY_DIR WORK
 	mkdir "$FLY_DIR" "$WORK"
 	cd "$WORK" || return
+	conformance_gate
+}
+
+# The tags of the running test: its "# bats test_tags=" line.
+own_tags() {
+	awk -v want="$BATS_TEST_DESCRIPTION" '
+		/^# bats test_tags=/ { tags = substr($0, 18) }
+		/^@test "/ {
+			name = substr($0, 8)
+			sub(/" \{$/, "", name)
+			if (name == want) { print tags; exit }
+			tags = ""
+		}' "$BATS_TEST_FILENAME"
+}
+
+# Skip a test whose level the implementation under test does not claim:
+# "extension" (fly's behaviours beyond rkt's) and "fly" (fly's own command
+# line and store) run only where the adapter's features list them.
+conformance_gate() {
+	local tags level
+
+	IMPL_FEATURES=${IMPL_FEATURES:-$("$IMPL" features)}
+	export IMPL_FEATURES
+	tags=,$(own_tags),
+	for level in extension fly; do
+		if [[ $tags == *,$level,* && " $IMPL_FEATURES " != *" $level "* ]]; then
+			skip "level $level: not claimed by the ${IMPL##*/} adapter"
+		fi
+	done
 }
 
 # The mount points at or below DIR, deepest first.
@@ -116,7 +150,8 @@ run_cmd() {
 	fi
 }
 
-# run_fly [!|-N] [--separate-stderr] [--keep-empty-lines] [--] FLY_ARG...
+# run_fly [!|-N] [--separate-stderr] [--keep-empty-lines] [--] ARG...
+# run_cmd on the implementation under test, through its adapter.
 run_fly() {
 	local opts=()
 
@@ -129,7 +164,7 @@ run_fly() {
 		esac
 		shift
 	done
-	run_cmd "${opts[@]}" -- "$FLY" "$@"
+	run_cmd "${opts[@]}" -- "$IMPL" "$@"
 }
 
 in_private_mount_namespace() {

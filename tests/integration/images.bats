@@ -161,7 +161,7 @@ hostile_aci() {
 	id=$(gzip -dc img.aci | sha512sum)
 	id="sha512-${id%% *}"
 	for i in 1 2 3 4 5 6 7 8; do
-		"$FLY" --debug image fetch img.aci >"out.$i" 2>"err.$i" &
+		"$IMPL" --debug image fetch img.aci >"out.$i" 2>"err.$i" &
 	done
 	for i in 1 2 3 4 5 6 7 8; do
 		wait -n
@@ -184,7 +184,7 @@ hostile_aci() {
 		cp img.aci "img.$i.aci"
 	done
 	for i in 1 2 3 4 5 6 7 8; do
-		"$FLY" image fetch "img.$i.aci" >"out.$i" 2>"err.$i" &
+		"$IMPL" image fetch "img.$i.aci" >"out.$i" 2>"err.$i" &
 	done
 	for i in 1 2 3 4 5 6 7 8; do
 		wait -n
@@ -206,7 +206,7 @@ hostile_aci() {
 	head -c 80M /dev/urandom >big/data/random
 	make_image -a big img.aci
 	for _ in 1 2 3 4 5; do
-		"$FLY" image fetch img.aci >/dev/null 2>&1 &
+		"$IMPL" image fetch img.aci >/dev/null 2>&1 &
 		pid=$!
 		while kill -0 "$pid" 2>/dev/null; do
 			if compgen -G "$FLY_DIR/tmp/render-*/rootfs/*" >/dev/null; then

@@ -53,7 +53,7 @@ start_pod() {
 	done
 	shift
 	rm -f "$WORK/uuid"
-	"$FLY" run --uuid-file-save="$WORK/uuid" "${flags[@]}" "$IMG" \
+	"$IMPL" run --uuid-file-save="$WORK/uuid" "${flags[@]}" "$IMG" \
 		--exec=/inspect -- "$@" >"$WORK/app.out" 2>&1 &
 	FLY_PID=$!
 	for i in $(seq 100); do
@@ -170,7 +170,7 @@ copy_pod() {
 @test "status --wait of a prepared pod waits for it to run and exit" {
 	run_fly -0 prepare "$IMG" --exec=/inspect -- sleep=0.5 exit=5
 	uuid=$output
-	"$FLY" status --wait "$uuid" >status.out 2>&1 &
+	"$IMPL" status --wait "$uuid" >status.out 2>&1 &
 	waiter=$!
 	sleep 0.5
 	kill -0 "$waiter"
@@ -183,7 +183,7 @@ copy_pod() {
 
 @test "status --wait of an exited pod returns at once" {
 	run_pod 0 -- exit=0
-	run_cmd -0 timeout 10 "$FLY" status --wait "$POD"
+	run_cmd -0 timeout 10 "$IMPL" status --wait "$POD"
 	assert_line 'state=exited'
 }
 
@@ -337,18 +337,18 @@ copy_pod() {
 	[ "$FLY_TEST_MODE" != root ] || host=(--mount-ns=host)
 	for i in $(seq 20); do
 		if [ $((i % 2)) = 0 ]; then
-			"$FLY" run "${host[@]}" "$IMG" --exec=/inspect -- \
+			"$IMPL" run "${host[@]}" "$IMG" --exec=/inspect -- \
 				write=/data/mark sleep=1 read=/data/mark \
 				>"out.$i" 2>&1 &
 		else
-			"$FLY" run "$IMG" --exec=/inspect -- \
+			"$IMPL" run "$IMG" --exec=/inspect -- \
 				write=/data/mark sleep=0.5 read=/data/mark \
 				>"out.$i" 2>&1 &
 		fi
 		pids+=($!)
 	done
 	while jobs -r | grep -q .; do
-		"$FLY" gc --grace-period=0 >>gc.out 2>&1 || {
+		"$IMPL" gc --grace-period=0 >>gc.out 2>&1 || {
 			cat gc.out >&2
 			false
 		}
@@ -392,8 +392,8 @@ copy_pod() {
 		mount --make-rshared /
 		under_dev() { awk '"'"'$5 ~ "^/dev/"'"'"' /proc/self/mountinfo | wc -l; }
 		before=$(under_dev)
-		"$FLY" run --mount-ns=host "$IMG" --exec=/inspect -- exit=0
-		"$FLY" gc --grace-period=0
+		"$IMPL" run --mount-ns=host "$IMG" --exec=/inspect -- exit=0
+		"$IMPL" gc --grace-period=0
 		after=$(under_dev)
 		echo "submounts of /dev: $before before, $after after"
 		grep -c "$FLY_DIR" /proc/self/mountinfo || true'
@@ -427,7 +427,7 @@ copy_pod() {
 	run_cmd -254 unshare --user --map-root-user --mount -- bash -c '
 		mount --bind "$1/vol" "$2/leftover" &&
 		unshare --user --map-root-user --mount -- \
-			"$FLY" gc --grace-period=0' - "$WORK" "$dir"
+			"$IMPL" gc --grace-period=0' - "$WORK" "$dir"
 	assert_line --regexp "^fly: warning: pod $POD kept in exited-garbage: unmount .*leftover"
 	assert_line 'fly: gc: 1 pod could not be removed (see the warnings above)'
 	assert_equal "$(cat "$WORK/vol/data")" precious

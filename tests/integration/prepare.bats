@@ -26,7 +26,7 @@ pod_manifest() {
 }
 
 image_id() {
-	"$FLY" image fetch "$IMG"
+	"$IMPL" image fetch "$IMG"
 }
 
 @test "prepare prints a UUID and leaves a prepared pod that has not started" {

@@ -62,7 +62,7 @@ host_mounts() {
 }
 
 @test "fly stays as the app's parent and the pid file names the app" {
-	"$FLY" run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/inspect -- \
+	"$IMPL" run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/inspect -- \
 		pid >out &
 	pid=$!
 	wait "$pid"
@@ -78,7 +78,7 @@ host_mounts() {
 }
 
 @test "a signal sent to fly reaches the app, and fly dies by it too" {
-	"$FLY" run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/inspect -- \
+	"$IMPL" run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/inspect -- \
 		echo=started sleep=30 >out &
 	pid=$!
 	for _ in $(seq 100); do
@@ -250,8 +250,8 @@ host_mounts() {
 	[ -f /etc/subuid ] && [ -f /etc/subgid ] ||
 		skip "the host has no /etc/subuid or /etc/subgid to bind over"
 	command -v newuidmap >/dev/null || skip "newuidmap is not installed"
-	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$FLY" ||
-		skip "uid 65534 cannot reach $FLY"
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$IMPL" ||
+		skip "uid 65534 cannot reach $IMPL"
 	pub=$(mktemp -d /tmp/fly-subid-XXXXXX)
 	chmod 755 "$pub"
 	cp "$IMG" "$pub/img.aci"
@@ -261,7 +261,7 @@ host_mounts() {
 	mount --bind "$pub/subid" /etc/subuid
 	mount --bind "$pub/subid" /etc/subgid
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
-		env HOME="$pub/home" FLY_DIR="$pub/home/fly" "$FLY" run \
+		env HOME="$pub/home" FLY_DIR="$pub/home/fly" "$IMPL" run \
 		--user=user --group=users \
 		"$pub/img.aci" --exec=/inspect -- ids write=/tmp/x stat=/tmp/x
 	umount /etc/subuid /etc/subgid
@@ -469,7 +469,7 @@ host_mounts() {
 
 @test "in a private namespace fly's mounts never reach the caller's table" {
 	before=$(host_mounts)
-	"$FLY" run "$IMG" --exec=/inspect -- sleep=0.5 >/dev/null &
+	"$IMPL" run "$IMG" --exec=/inspect -- sleep=0.5 >/dev/null &
 	pid=$!
 	sleep 0.3
 	during=$(host_mounts)
@@ -508,7 +508,7 @@ host_mounts() {
 		mount --make-rshared /dev
 		count() { awk '"'"'$5 ~ "^/dev/"'"'"' /proc/self/mountinfo | wc -l; }
 		before=$(count)
-		"$FLY" run --mount-ns=host "$IMG" --exec=/nothing/here
+		"$IMPL" run --mount-ns=host "$IMG" --exec=/nothing/here
 		echo "status $? /dev mounts $before $(count)"'
 	assert_output --partial "can't find the executable"
 	assert_line --regexp '^status 254 /dev mounts ([0-9]+) \1$'
