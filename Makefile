@@ -24,8 +24,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_LIB := $(filter-out $(wildcard tests/unit/test_*.c),$(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_LIB:tests/unit/%.c=$(BUILD)/tests/obj/%.o)
 
-.PHONY: all deps demo check unit integration valgrind sanitize bench \
-        fixtures clean format-check
+.PHONY: all deps demo check unit integration conformance check-conformance \
+        valgrind sanitize bench fixtures clean format-check
 all: $(BUILD)/fly fixtures
 
 deps:
@@ -66,6 +66,14 @@ unit: $(UNIT_BIN)
 integration: all
 	@ci/integration
 
+# The integration suite as a conformance suite (docs/conformance.md):
+# make conformance [IMPL=fly|rkt|PATH] [ONLY=AREA,...]
+conformance: all
+	@ci/conformance $(if $(IMPL),--impl=$(IMPL)) $(if $(ONLY),--only=$(ONLY))
+
+check-conformance:
+	@ci/check-conformance
+
 valgrind: $(UNIT_BIN) all
 	@ci/valgrind $(UNIT_BIN)
 	@FLY=$(abspath $(BUILD))/fly ci/valgrind-run
@@ -80,6 +88,7 @@ bench: all
 	@bench/run
 
 check: deps
+	$(MAKE) check-conformance
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) valgrind

@@ -42,32 +42,29 @@ fly_setup() {
 	conformance_gate
 }
 
-# The tags of the running test: its "# bats test_tags=" line.
-own_tags() {
-	awk -v want="$BATS_TEST_DESCRIPTION" '
-		/^# bats test_tags=/ { tags = substr($0, 18) }
-		/^@test "/ {
-			name = substr($0, 8)
-			sub(/" \{$/, "", name)
-			if (name == want) { print tags; exit }
-			tags = ""
-		}' "$BATS_TEST_FILENAME"
+# The level of the running test: the one of its "# bats test_tags=" line
+# that is not an area.
+own_level() {
+	awk -f "$REPO/tests/integration/lib/testmap.awk" "$BATS_TEST_FILENAME" |
+		awk -F '\t' -v want="$BATS_TEST_DESCRIPTION" '$2 == want { print $4 }'
 }
 
 # Skip a test whose level the implementation under test does not claim:
 # "extension" (fly's behaviours beyond rkt's) and "fly" (fly's own command
 # line and store) run only where the adapter's features list them.
 conformance_gate() {
-	local tags level
+	local level
 
 	IMPL_FEATURES=${IMPL_FEATURES:-$("$IMPL" features)}
 	export IMPL_FEATURES
-	tags=,$(own_tags),
-	for level in extension fly; do
-		if [[ $tags == *,$level,* && " $IMPL_FEATURES " != *" $level "* ]]; then
+	level=$(own_level)
+	case $level in
+	extension | fly)
+		if [[ " $IMPL_FEATURES " != *" $level "* ]]; then
 			skip "level $level: not claimed by the ${IMPL##*/} adapter"
 		fi
-	done
+		;;
+	esac
 }
 
 # The mount points at or below DIR, deepest first.
