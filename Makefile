@@ -1,8 +1,9 @@
 # fly: build, test and benchmark targets.  See README.md.
 CC       ?= cc
 PKGS     := libarchive jansson nettle mount uuid
-# libarchive is loaded with dlopen when an image is read (libarchive.h)
-LIBPKGS  := jansson nettle mount uuid
+# libarchive, nettle and libmount are loaded with dlopen when a command
+# needs them (src/dynlib.h)
+LIBPKGS  := jansson uuid
 BUILD    ?= build
 VERSION  := 0.1.0
 Q        ?= @

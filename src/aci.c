@@ -249,9 +249,9 @@ static int pass_start(struct pass *p, const char *rootfs_dir,
 	if (!p->rootfs)
 		return fly_fail(err, errno, "resolve \"%s\"", rootfs_dir);
 
-	p->hasher = fly_hasher_new();
+	p->hasher = fly_hasher_new(err);
 	if (!p->hasher)
-		return fly_fail(err, errno, "start the SHA-512 thread");
+		return -1;
 	if (open_outer(p, err) < 0 || open_inner(p, err) < 0)
 		return -1;
 	return open_disk(p, err);

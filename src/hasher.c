@@ -1,10 +1,10 @@
 #include "hasher.h"
 
-#include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "libnettle.h"
 #include "util.h"
 #include "poison.h"
 
@@ -34,7 +34,8 @@ static void *hash_loop(void *data)
 		if (h->hashed == h->submitted)
 			break;
 		pthread_mutex_unlock(&h->lock);
-		sha512_update(&h->sha, h->len[slot], h->bufs[slot]);
+		fly_nettle.nettle_sha512_update(&h->sha, h->len[slot],
+						h->bufs[slot]);
 		pthread_mutex_lock(&h->lock);
 		h->hashed++;
 		pthread_cond_broadcast(&h->changed);
@@ -43,18 +44,24 @@ static void *hash_loop(void *data)
 	return NULL;
 }
 
-struct fly_hasher *fly_hasher_new(void)
+struct fly_hasher *fly_hasher_new(struct fly_error *err)
 {
-	struct fly_hasher *h = fly_xcalloc(1, sizeof(*h));
+	struct fly_hasher *h;
+	int e;
 
+	if (fly_nettle_load(err) < 0)
+		return NULL;
+	h = fly_xcalloc(1, sizeof(*h));
 	for (size_t i = 0; i < FLY_HASHER_SLOTS; i++)
 		h->bufs[i] = fly_xmalloc(FLY_HASHER_BUF);
-	sha512_init(&h->sha);
+	fly_nettle.nettle_sha512_init(&h->sha);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->changed, NULL);
-	if (pthread_create(&h->thread, NULL, hash_loop, h) != 0) {
+	e = pthread_create(&h->thread, NULL, hash_loop, h);
+	if (e != 0) {
 		h->done = true;
 		fly_hasher_free(h);
+		fly_fail(err, e, "start the SHA-512 thread");
 		return NULL;
 	}
 	return h;
@@ -99,7 +106,7 @@ void fly_hasher_finish(struct fly_hasher *h,
 		       unsigned char md[FLY_SHA512_SIZE])
 {
 	stop(h);
-	sha512_digest(&h->sha, FLY_SHA512_SIZE, md);
+	fly_nettle.nettle_sha512_digest(&h->sha, FLY_SHA512_SIZE, md);
 }
 
 void fly_hasher_free(struct fly_hasher *h)

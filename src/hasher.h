@@ -9,14 +9,17 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define FLY_HASHER_SLOTS 8
 #define FLY_HASHER_BUF (256 * 1024)
 #define FLY_SHA512_SIZE 64
 
 struct fly_hasher;
 
-/* NULL when the thread cannot be started. */
-struct fly_hasher *fly_hasher_new(void);
+/* NULL, with err set, when nettle cannot be loaded or the thread cannot be
+ * started. */
+struct fly_hasher *fly_hasher_new(struct fly_error *err);
 
 /* The next buffer to fill (FLY_HASHER_BUF bytes); waits while the thread
  * still needs it. */

@@ -9,7 +9,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "err.h"
+#include "dynlib.h"
 
 #define FLY_LA_SONAME "libarchive.so.13"   /* the ABI of libarchive 3.x */
 
@@ -75,14 +75,4 @@
 	X(archive_write_set_bytes_in_last_block) \
 	X(archive_write_set_format)
 
-
-struct fly_la {
-#define FLY_LA_POINTER(name) __typeof__(name) *name;
-	FLY_LA_FUNCTIONS(FLY_LA_POINTER)
-#undef FLY_LA_POINTER
-};
-
-extern struct fly_la fly_la;
-
-/* Load libarchive and fill fly_la (once; later calls return at once). */
-int fly_la_load(struct fly_error *err);
+FLY_DL_TABLE(fly_la, FLY_LA_FUNCTIONS);

@@ -1,11 +1,11 @@
 #include "mountinfo.h"
 
 #include <errno.h>
-#include <libmount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 
+#include "libmnt.h"
 #include "util.h"
 #include "poison.h"
 
@@ -23,19 +23,19 @@ static int tag_value(const char *fields, const char *tag)
 
 static void fill_entry(struct libmnt_fs *fs, struct fly_mount_entry *e)
 {
-	const char *opts = mnt_fs_get_vfs_options(fs);
-	const char *fields = mnt_fs_get_optional_fields(fs);
+	const char *opts = fly_mnt.mnt_fs_get_vfs_options(fs);
+	const char *fields = fly_mnt.mnt_fs_get_optional_fields(fs);
 	unsigned long flags = 0;
 
-	e->id = mnt_fs_get_id(fs);
-	e->parent_id = mnt_fs_get_parent_id(fs);
-	e->target = fly_xstrdup(mnt_fs_get_target(fs) ?
-				mnt_fs_get_target(fs) : "");
-	e->fstype = fly_xstrdup(mnt_fs_get_fstype(fs) ?
-				mnt_fs_get_fstype(fs) : "");
+	e->id = fly_mnt.mnt_fs_get_id(fs);
+	e->parent_id = fly_mnt.mnt_fs_get_parent_id(fs);
+	e->target = fly_xstrdup(fly_mnt.mnt_fs_get_target(fs) ?
+				fly_mnt.mnt_fs_get_target(fs) : "");
+	e->fstype = fly_xstrdup(fly_mnt.mnt_fs_get_fstype(fs) ?
+				fly_mnt.mnt_fs_get_fstype(fs) : "");
 	if (opts)
-		mnt_optstr_get_flags(opts, &flags,
-				     mnt_get_builtin_optmap(MNT_LINUX_MAP));
+		fly_mnt.mnt_optstr_get_flags(
+			opts, &flags, fly_mnt.mnt_get_builtin_optmap(MNT_LINUX_MAP));
 	e->flags = flags & kept_flags;
 	e->shared = tag_value(fields, "shared:");
 	e->master = tag_value(fields, "master:");
@@ -44,24 +44,27 @@ static void fill_entry(struct libmnt_fs *fs, struct fly_mount_entry *e)
 int fly_mounts_read(const char *path, struct fly_mount_table *ret,
 		    struct fly_error *err)
 {
-	struct libmnt_table *tb = mnt_new_table_from_file(path);
+	struct libmnt_table *tb;
 	struct libmnt_iter *itr;
 	struct libmnt_fs *fs;
 	size_t n;
 
+	if (fly_mnt_load(err) < 0)
+		return -1;
+	tb = fly_mnt.mnt_new_table_from_file(path);
 	if (!tb)
 		return fly_fail(err, errno ? errno : EINVAL, "read \"%s\"",
 				path);
-	n = (size_t)mnt_table_get_nents(tb);
+	n = (size_t)fly_mnt.mnt_table_get_nents(tb);
 	ret->entries = fly_xcalloc(n, sizeof(*ret->entries));
 	ret->n = 0;
-	itr = mnt_new_iter(MNT_ITER_FORWARD);
+	itr = fly_mnt.mnt_new_iter(MNT_ITER_FORWARD);
 	if (!itr)
 		abort();
-	while (ret->n < n && mnt_table_next_fs(tb, itr, &fs) == 0)
+	while (ret->n < n && fly_mnt.mnt_table_next_fs(tb, itr, &fs) == 0)
 		fill_entry(fs, &ret->entries[ret->n++]);
-	mnt_free_iter(itr);
-	mnt_unref_table(tb);
+	fly_mnt.mnt_free_iter(itr);
+	fly_mnt.mnt_unref_table(tb);
 	return 0;
 }
 
