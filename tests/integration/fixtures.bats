@@ -47,36 +47,42 @@ uncompressed_sha512() {
 	echo "sha512-${sum%% *}"
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci writes a plain tar with the manifest first and rootfs/ after it" {
 	run_cmd -0 "$FIXTURES/mkaci" manifest rootfs out.aci
 	assert_equal "$(head -c 262 out.aci | tail -c 5)" ustar
 	assert_aci_layout out.aci cat
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci compresses with gzip" {
 	run_cmd -0 "$FIXTURES/mkaci" -c gzip manifest rootfs out.aci
 	gzip -t out.aci
 	assert_aci_layout out.aci 'gzip -dc'
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci compresses with bzip2" {
 	run_cmd -0 "$FIXTURES/mkaci" -c bzip2 manifest rootfs out.aci
 	bzip2 -t out.aci
 	assert_aci_layout out.aci 'bzip2 -dc'
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci compresses with xz" {
 	run_cmd -0 "$FIXTURES/mkaci" -c xz manifest rootfs out.aci
 	xz -t out.aci
 	assert_aci_layout out.aci 'xz -dc'
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci compresses with zstd" {
 	run_cmd -0 "$FIXTURES/mkaci" -c zstd manifest rootfs out.aci
 	zstd -q -t out.aci
 	assert_aci_layout out.aci 'zstd -dc'
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci gives the same bytes for the same tree whatever the mtimes" {
 	"$FIXTURES/mkaci" -c gzip manifest rootfs first.aci
 	touch -d '2001-02-03 04:05' rootfs/etc/greeting rootfs/bin
@@ -84,6 +90,7 @@ uncompressed_sha512() {
 	cmp first.aci second.aci
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci stores every owner as 0:0 and -o keeps the real owners" {
 	if [ "$(id -u)" = 0 ]; then
 		chown 1234:4321 rootfs/etc/greeting
@@ -97,6 +104,7 @@ uncompressed_sha512() {
 	assert_output --regexp "^-rw-r--r-- $owner "
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci -x prints the SHA-512 of the uncompressed tar as the image ID" {
 	run_cmd -0 --separate-stderr "$FIXTURES/mkaci" -x -c gzip manifest \
 		rootfs out.aci
@@ -104,6 +112,7 @@ uncompressed_sha512() {
 	assert_output --regexp '^sha512-[0-9a-f]{128}$'
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci refuses an unknown compression with its usage and status 2" {
 	run_cmd -2 --separate-stderr "$FIXTURES/mkaci" -c lzip manifest \
 		rootfs out.aci
@@ -113,12 +122,14 @@ uncompressed_sha512() {
 	assert [ ! -e out.aci ]
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci refuses a missing rootfs and writes nothing" {
 	run_cmd -1 "$FIXTURES/mkaci" manifest no-such-dir out.aci
 	assert_output 'mkaci: rootfs "no-such-dir" is not a directory'
 	assert [ ! -e out.aci ]
 }
 
+# bats test_tags=area:harness,harness
 @test "mkaci leaves no partial archive behind when compression fails" {
 	mkdir bin
 	printf '#!/bin/sh\nhead -c 100\nexit 1\n' >bin/zstd
@@ -130,6 +141,7 @@ uncompressed_sha512() {
 	assert_output "$(printf 'bin\nmanifest\nrootfs')"
 }
 
+# bats test_tags=area:harness,harness
 @test "mkimage puts busybox, its applets and inspect in the image" {
 	make_image image.aci
 	mkdir x
@@ -143,6 +155,7 @@ uncompressed_sha512() {
 	assert [ -x x/rootfs/inspect ]
 }
 
+# bats test_tags=area:harness,harness
 @test "mkimage writes the standard users and groups and no hosts, resolv.conf or mtab" {
 	make_image image.aci
 	mkdir x
@@ -160,6 +173,7 @@ uncompressed_sha512() {
 	assert [ ! -e x/rootfs/etc/mtab ]
 }
 
+# bats test_tags=area:harness,harness
 @test "mkimage creates the standard directories with a sticky /tmp" {
 	make_image image.aci
 	mkdir x
@@ -172,6 +186,7 @@ uncompressed_sha512() {
 	assert_line --regexp '^drwx------ .* rootfs/root/$'
 }
 
+# bats test_tags=area:harness,harness
 @test "mkimage's default manifest runs /inspect env as root" {
 	make_image image.aci
 	run_cmd -0 tar -xOf image.aci manifest
@@ -186,6 +201,7 @@ uncompressed_sha512() {
 	assert_line '    "group": "0"'
 }
 
+# bats test_tags=area:harness,harness
 @test "mkimage -n names the image and -m replaces the whole manifest" {
 	make_image -n example.com/other named.aci
 	run_cmd -0 tar -xOf named.aci manifest
@@ -195,12 +211,14 @@ uncompressed_sha512() {
 	assert_output "$(cat manifest)"
 }
 
+# bats test_tags=area:harness,harness
 @test "mkimage -x prints the image ID of the archive it wrote" {
 	run_cmd -0 --separate-stderr "$FIXTURES/mkimage" -x -c xz image.aci
 	assert_output "$(uncompressed_sha512 xz image.aci)"
 	xz -t image.aci
 }
 
+# bats test_tags=area:harness,harness
 @test "mkimage -a copies a directory over the rootfs" {
 	mkdir -p extra/etc
 	echo '127.0.0.1 extra' >extra/etc/hosts
@@ -209,6 +227,7 @@ uncompressed_sha512() {
 	assert_output '127.0.0.1 extra'
 }
 
+# bats test_tags=area:harness,harness
 @test "make_image writes its manifest with manifest_json" {
 	make_image image.aci example.com/app '["/bin/sh", "-c", "true"]' \
 		'"user": "user", "workingDirectory": "/tmp"'
@@ -220,6 +239,7 @@ uncompressed_sha512() {
 	refute_line --partial '"user": "0"'
 }
 
+# bats test_tags=area:harness,harness
 @test "manifest_json leaves out the app for - and only exec for an empty exec" {
 	run_cmd -0 manifest_json example.com/none - '' '"annotations": []'
 	refute_line --partial '"app"'
@@ -230,17 +250,20 @@ uncompressed_sha512() {
 	refute_line --partial '"exec"'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect runs its commands in order and exit=N ends it with status N" {
 	run_cmd -3 "$INSPECT" echo=hi exit=3 echo=never
 	assert_output 'echo hi'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect args prints its arguments as received" {
 	run_cmd -0 "$INSPECT" args 'echo=two words'
 	assert_output "$(printf 'arg0 %s\narg1 args\narg2 echo=two words\n%s' \
 		"$INSPECT" 'echo two words')"
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect env prints the environment sorted by name, newlines escaped" {
 	run_cmd -0 env -i B=2 A.B=3 A=1 "NL=a
 b" EMPTY= "$INSPECT" env
@@ -248,6 +271,7 @@ b" EMPTY= "$INSPECT" env
 		'env EMPTY=' 'env NL=a\nb')"
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect cwd prints the working directory" {
 	mkdir here
 	cd here
@@ -255,6 +279,7 @@ b" EMPTY= "$INSPECT" env
 	assert_output "cwd $(pwd -P)"
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect ids prints real, effective and saved ids and the sorted groups" {
 	groups=$(sed -n 's/^Groups:\t*//p' /proc/self/status | tr ' ' '\n' |
 		grep . | sort -n | paste -sd, || true)
@@ -264,6 +289,7 @@ b" EMPTY= "$INSPECT" env
 	assert_line --index 2 "groups $groups"
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect ids shows the credentials a root caller gave it" {
 	require_root
 	# The test directory is private to root: give the other users a copy.
@@ -292,6 +318,7 @@ inspect_in_mount_namespace() {
 	fi
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect mounts shows target, type, options and propagation" {
 	mkdir shared private
 	here=$(pwd -P)
@@ -305,6 +332,7 @@ inspect_in_mount_namespace() {
 	assert_line --regexp '^mount /proc proc [^ ]+ [^ ]+$'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect mount-tmpfs mounts a tmpfs where it is told" {
 	here=$(pwd -P)
 	inspect_in_mount_namespace "$INSPECT" mkdir=t mount-tmpfs=t write=t/f \
@@ -315,12 +343,14 @@ inspect_in_mount_namespace() {
 	assert [ ! -e t/f ]
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect mount-tmpfs reports the error when mounting is not allowed" {
 	require_user_mode
 	run_cmd -0 "$INSPECT" mount-tmpfs=.
 	assert_output 'mount-tmpfs .: error Operation not permitted'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect read shows the content with newlines as \\n, or the error" {
 	printf 'one\ntwo\n' >file
 	: >empty
@@ -330,12 +360,14 @@ inspect_in_mount_namespace() {
 	assert_line --index 2 'read missing: error No such file or directory'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect read stops after 4096 bytes" {
 	head -c 5000 /dev/zero | tr '\0' x >big
 	run_cmd -0 "$INSPECT" read=big
 	assert_output "read big: ok $(head -c 4096 big)"
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect write puts fly and a newline in the file, truncating it" {
 	echo 'a much longer old content' >file
 	run_cmd -0 "$INSPECT" write=file write=new write=missing/file
@@ -346,6 +378,7 @@ inspect_in_mount_namespace() {
 	assert_equal "$(cat new)" fly
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect stat prints type, mode, uid and gid without following links" {
 	touch file
 	chmod 0640 file
@@ -364,6 +397,7 @@ inspect_in_mount_namespace() {
 	assert_line --index 5 'stat missing: error No such file or directory'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect ls lists the names in a directory sorted, or the error" {
 	mkdir dir empty
 	touch dir/b dir/a dir/.hidden dir/C
@@ -373,6 +407,7 @@ inspect_in_mount_namespace() {
 	assert_line --index 2 'ls missing: error No such file or directory'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect mkdir and touch create what they name and report errors" {
 	echo kept >old
 	run_cmd -0 "$INSPECT" mkdir=d mkdir=d touch=d/f touch=old touch=no/f
@@ -383,6 +418,7 @@ inspect_in_mount_namespace() {
 	assert_equal "$(cat old)" kept
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect kill dies by the signal even when it was ignored, after its earlier lines" {
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	run_cmd -143 bash -c 'trap "" TERM; exec "$1" echo=before kill=15 \
@@ -390,12 +426,14 @@ inspect_in_mount_namespace() {
 	assert_output 'echo before'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect ignore keeps it running through that signal" {
 	run_cmd -124 timeout -s TERM 0.5 "$INSPECT" ignore=15 sleep=1.5 \
 		echo=survived
 	assert_output "$(printf '%s\n' 'ignore 15: ok' 'echo survived')"
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect sleep accepts fractional seconds" {
 	start=$(date +%s%N)
 	run_cmd -0 "$INSPECT" sleep=0.3 echo=done
@@ -404,6 +442,7 @@ inspect_in_mount_namespace() {
 	assert [ "$elapsed" -ge 300 ]
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect pid prints its own pid and its parent's" {
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	run_cmd -0 bash -c 'echo "pid $$ ppid $PPID"; exec "$1" pid' - "$INSPECT"
@@ -411,12 +450,14 @@ inspect_in_mount_namespace() {
 	assert_equal "${lines[1]}" "${lines[0]}"
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect refuses an unknown command with status 99 before running anything" {
 	run_cmd -99 --separate-stderr "$INSPECT" echo=first no-such-command
 	assert_equal "$output" ""
 	assert_equal "$stderr" 'inspect: unknown command "no-such-command"'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect refuses missing, unexpected and malformed values with status 99" {
 	run_cmd -99 "$INSPECT" echo
 	assert_output 'inspect: command needs =VALUE "echo"'
@@ -428,6 +469,7 @@ inspect_in_mount_namespace() {
 	assert_output 'inspect: not a duration in seconds "soon"'
 }
 
+# bats test_tags=area:harness,harness
 @test "inspect is linked statically so it runs in any image" {
 	run_cmd -0 readelf --program-headers "$INSPECT"
 	refute_output --partial INTERP

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # fly prepare, fly run-prepared and fly run --pod-manifest
 # (behaviour.md sections 1 and 4).
+# shellcheck disable=SC2154 # stderr is set by bats' run
 
 load helpers
 
@@ -29,15 +30,17 @@ image_id() {
 	"$IMPL" image fetch "$IMG"
 }
 
+# bats test_tags=area:lifecycle,core
 @test "prepare prints a UUID and leaves a prepared pod that has not started" {
-	run_fly -0 prepare "$IMG"
+	run_fly -0 --separate-stderr prepare "$IMG"
 	assert_output --regexp '^[0-9a-f-]{36}$'
 	pod=$FLY_DIR/pods/prepared/$output
-	[ -f "$pod/pod" ]
-	[ -f "$pod/env" ]
-	[ ! -e "$pod/pid" ]
+	assert [ -f "$pod/pod" ]
+	assert [ ! -e "$pod/pid" ]
+	assert [ ! -e "$FLY_DIR/pods/run/$output" ]
 }
 
+# bats test_tags=area:lifecycle,core
 @test "prepare then run-prepared gives the same result as run" {
 	flags=(--set-env=A=1 --working-dir=/etc)
 	run_fly -5 run "${flags[@]}" "$IMG" --exec=/inspect -- env cwd ids exit=5
@@ -50,6 +53,7 @@ image_id() {
 	[ ! -e "$FLY_DIR/pods/prepared/$uuid" ]
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "run-prepared takes an unambiguous prefix or --uuid-file, once" {
 	run_fly -0 prepare --uuid-file-save="$WORK/uuid" "$IMG" \
 		--exec=/inspect -- echo=ran
@@ -63,17 +67,22 @@ image_id() {
 	assert_output 'echo again'
 }
 
+# covers: 3.6.2 3.6.3
+# bats test_tags=area:lifecycle,fly
 @test "run-prepared of an unknown UUID is an error; no UUID is a usage error" {
 	run_fly -254 run-prepared 00000000
 	assert_output --partial 'pod "00000000" not found'
 	run_fly -2 run-prepared
 }
 
+# covers: 3.0.2
+# bats test_tags=area:lifecycle,core
 @test "--uuid-file-save on run writes the pod's UUID" {
 	run_fly -0 run --uuid-file-save="$WORK/uuid" "$IMG" --exec=/bin/true
 	[ -d "$FLY_DIR/pods/run/$(cat uuid)" ]
 }
 
+# bats test_tags=area:lifecycle,core
 @test "--pod-manifest runs the pod it describes" {
 	id=$(image_id)
 	mkdir src && echo from-host >src/f
@@ -84,9 +93,20 @@ image_id() {
 	run_fly -0 run --pod-manifest=pod.json
 	assert_line 'read /mnt/f: ok from-host\n'
 	assert_line 'env FROM=manifest'
-	assert_line 'env AC_APP_NAME=probe'
 }
 
+# covers: 3.3.4
+# bats test_tags=area:env,extension
+@test "with --pod-manifest, AC_APP_NAME is the pod's name for the app" {
+	id=$(image_id)
+	pod_manifest "$id" \
+		'"exec": ["/inspect", "env"], "user": "0", "group": "0"' >pod.json
+	run_fly -0 run --pod-manifest=pod.json
+	assert_line 'env AC_APP_NAME=probe'
+	assert_line 'env container=fly'
+}
+
+# bats test_tags=area:mounts,fly
 @test "readOnlyRootFS makes the root read-only while volumes stay writable" {
 	id=$(image_id)
 	mkdir src
@@ -99,6 +119,8 @@ image_id() {
 	assert_line 'write /mnt/x: ok'
 }
 
+# covers: 3.0.1
+# bats test_tags=area:lifecycle,fly
 @test "an invalid pod manifest is refused with the JSON path" {
 	id=$(image_id)
 	pod_manifest "$id" '' \
@@ -109,6 +131,8 @@ image_id() {
 	assert_output ''
 }
 
+# covers: 3.6.3
+# bats test_tags=area:lifecycle,fly
 @test "--pod-manifest with an image or with --volume is a usage error" {
 	echo '{}' >pod.json
 	run_fly -2 run --pod-manifest=pod.json "$IMG"
@@ -117,6 +141,8 @@ image_id() {
 	assert_output --partial '--volume cannot be given too'
 }
 
+# covers: 3.6.2
+# bats test_tags=area:lifecycle,fly
 @test "a pod manifest naming an image not in the store is an error" {
 	pod_manifest "sha512-$(printf '%0128d' 0)" >pod.json
 	run_fly -254 run --pod-manifest=pod.json
