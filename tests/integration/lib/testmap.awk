@@ -10,6 +10,20 @@ function reset() {
 	covers = "-"
 }
 
+# The name as bash reads it between double quotes, as bats does.
+function unquote(s,   out, c, i) {
+	out = ""
+	for (i = 1; i <= length(s); i++) {
+		c = substr(s, i, 1)
+		if (c == "\\" && index("\\\"$`", substr(s, i + 1, 1))) {
+			i++
+			c = substr(s, i, 1)
+		}
+		out = out c
+	}
+	return out
+}
+
 FNR == 1 {
 	reset()
 	file = FILENAME
@@ -37,7 +51,7 @@ FNR == 1 {
 
 /^@test "/ {
 	name = substr($0, 8)
-	name = substr(name, 1, index(name, "\" {") - 1)
+	name = unquote(substr(name, 1, index(name, "\" {") - 1))
 	printf "%s\t%s\t%s\t%s\t%s\n", file, name, area, level, covers
 	reset()
 }
