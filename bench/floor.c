@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-__attribute__((noreturn, format(printf, 1, 2)))
-static void die(const char *fmt, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
+								...)
 {
 	int e = errno;
 	va_list ap;
@@ -81,8 +81,8 @@ static void enter_namespaces(void)
 	write_proc("/proc/self/gid_map", map);
 }
 
-static void do_mount(const char *source, const char *target,
-		     const char *type, unsigned long flags, const char *data)
+static void do_mount(const char *source, const char *target, const char *type,
+		     unsigned long flags, const char *data)
 {
 	if (mount(source, target, type, flags, data) < 0)
 		die("mount \"%s\" on \"%s\"", source ? source : "(none)",
@@ -97,8 +97,8 @@ static void mount_root(const char *lower, const char *pod, const char *root)
 
 	make_dir(upper, 0755);
 	make_dir(work, 0700);
-	if (asprintf(&data, "lowerdir=%s,upperdir=%s,workdir=%s", lower,
-		     upper, work) < 0)
+	if (asprintf(&data, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper,
+		     work) < 0)
 		die("out of memory");
 	do_mount("overlay", root, "overlay", 0, data);
 	do_mount(NULL, root, NULL, MS_PRIVATE, NULL);

@@ -37,7 +37,7 @@ struct pass {
 	int copy_fd;
 	const char *src;
 	struct fly_aci *aci;
-	char *rootfs;              /* realpath of the target directory */
+	char *rootfs; /* realpath of the target directory */
 	struct archive *outer;
 	struct archive *inner;
 	struct archive *disk;
@@ -50,7 +50,7 @@ struct pass {
 	bool tar_eof;
 	bool has_root_time;
 	struct timespec root_time[2]; /* for utimensat on rootfs */
-	bool failed;               /* cb_err holds a callback's failure */
+	bool failed;                  /* cb_err holds a callback's failure */
 	struct fly_error cb_err;
 	unsigned char file_buf[BUF_SIZE];
 };
@@ -68,8 +68,7 @@ static int la_errnum(struct archive *a)
 {
 	int e = fly_la.archive_errno(a);
 
-	if (e <= 0 || e == LA_ERRNO_FILE_FORMAT ||
-	    e == LA_ERRNO_PROGRAMMER)
+	if (e <= 0 || e == LA_ERRNO_FILE_FORMAT || e == LA_ERRNO_PROGRAMMER)
 		return 0;
 	return e;
 }
@@ -108,16 +107,15 @@ static ssize_t read_chunk(struct pass *p)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return fail_callback(p, errno, "read");
-	if (p->copy_fd >= 0 && fly_write_all(p->copy_fd, p->file_buf,
-					  (size_t)n) < 0)
+	if (p->copy_fd >= 0 &&
+	    fly_write_all(p->copy_fd, p->file_buf, (size_t)n) < 0)
 		return fail_callback(p, errno, "copy the archive");
 
 	p->file_size += (uint64_t)n;
 	return n;
 }
 
-static la_ssize_t read_file(struct archive *a, void *data,
-			    const void **ret_buf)
+static la_ssize_t read_file(struct archive *a, void *data, const void **ret_buf)
 {
 	struct pass *p = data;
 	ssize_t n = read_chunk(p);
@@ -151,8 +149,7 @@ static ssize_t next_tar_bytes(struct pass *p)
 	return n;
 }
 
-static la_ssize_t read_tar(struct archive *a, void *data,
-			   const void **ret_buf)
+static la_ssize_t read_tar(struct archive *a, void *data, const void **ret_buf)
 {
 	struct pass *p = data;
 	ssize_t n = next_tar_bytes(p);
@@ -218,7 +215,8 @@ static int open_inner(struct pass *p, struct fly_error *err)
 	if (fly_la.archive_read_support_format_tar(p->inner) != ARCHIVE_OK)
 		return fly_fail(err, 0, "libarchive: %s", message(p->inner));
 
-	if (fly_la.archive_read_open(p->inner, p, NULL, read_tar, NULL) != ARCHIVE_OK)
+	if (fly_la.archive_read_open(p->inner, p, NULL, read_tar, NULL) !=
+	    ARCHIVE_OK)
 		return pass_fail(p, p->inner, err);
 	return 0;
 }
@@ -264,7 +262,7 @@ static int read_manifest(struct pass *p, int64_t size, struct fly_error *err)
 
 	while (len < want) {
 		la_ssize_t n = fly_la.archive_read_data(p->inner, text + len,
-						 want - len);
+							want - len);
 
 		if (n < 0)
 			return pass_fail(p, p->inner, err);
@@ -295,7 +293,8 @@ static int copy_data(struct pass *p, const char *name, struct fly_error *err)
 		const void *buf;
 		size_t size;
 		la_int64_t offset;
-		int r = fly_la.archive_read_data_block(p->inner, &buf, &size, &offset);
+		int r = fly_la.archive_read_data_block(p->inner, &buf, &size,
+						       &offset);
 
 		if (r == ARCHIVE_EOF)
 			return 0;
@@ -305,8 +304,8 @@ static int copy_data(struct pass *p, const char *name, struct fly_error *err)
 			pass_fail(p, p->inner, err);
 			return fly_wrap(err, "%s", show);
 		}
-		if (fly_la.archive_write_data_block(p->disk, buf, size, offset) <
-		    ARCHIVE_WARN)
+		if (fly_la.archive_write_data_block(p->disk, buf, size,
+						    offset) < ARCHIVE_WARN)
 			return disk_fail(p, name, err);
 	}
 }
@@ -510,7 +509,8 @@ static void links_freep(struct archive_entry_linkresolver **l)
 static int write_manifest(struct archive *aw, const char *text,
 			  struct fly_error *err)
 {
-	_cleanup_(entry_freep) struct archive_entry *e = fly_la.archive_entry_new();
+	_cleanup_(entry_freep) struct archive_entry *e =
+		fly_la.archive_entry_new();
 	size_t len = strlen(text);
 
 	if (!e)
@@ -537,8 +537,8 @@ static int copy_file(struct archive *aw, struct archive *rd, char *buf,
 		if (n == 0)
 			return 0;
 		if (n < 0)
-			return fly_fail(err, la_errnum(rd),
-					"read \"%s\": %s", path, message(rd));
+			return fly_fail(err, la_errnum(rd), "read \"%s\": %s",
+					path, message(rd));
 		if (fly_la.archive_write_data(aw, buf, (size_t)n) < 0)
 			return fly_fail(err, la_errnum(aw), "%s: %s", path,
 					message(aw));
@@ -552,7 +552,8 @@ static int write_tree_entry(struct archive *aw, struct archive *rd,
 			    struct archive_entry *entry, const char *dir,
 			    char *buf, struct fly_error *err)
 {
-	_cleanup_free_ char *path = fly_xstrdup(fly_la.archive_entry_pathname(entry));
+	_cleanup_free_ char *path = fly_xstrdup(
+		fly_la.archive_entry_pathname(entry));
 	const char *rel = path + strlen(dir) + strspn(path + strlen(dir), "/");
 	_cleanup_free_ char *name = *rel ? fly_path_join("rootfs", rel)
 					 : fly_xstrdup("rootfs");
@@ -597,10 +598,12 @@ static int begin_walk(struct archive *rd, const char *dir,
 static int write_tree(struct archive *aw, const char *dir,
 		      struct fly_error *err)
 {
-	_cleanup_(read_freep) struct archive *rd = fly_la.archive_read_disk_new();
+	_cleanup_(
+		read_freep) struct archive *rd = fly_la.archive_read_disk_new();
 	_cleanup_(links_freep) struct archive_entry_linkresolver *links =
 		fly_la.archive_entry_linkresolver_new();
-	_cleanup_(entry_freep) struct archive_entry *entry = fly_la.archive_entry_new();
+	_cleanup_(entry_freep) struct archive_entry *entry =
+		fly_la.archive_entry_new();
 	_cleanup_free_ char *buf = fly_xmalloc(BUF_SIZE);
 
 	if (!rd || !links || !entry)

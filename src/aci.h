@@ -10,14 +10,14 @@
 #include "manifest.h"
 
 #define FLY_ID_PREFIX "sha512-"
-#define FLY_ID_LEN (7 + 128)     /* "sha512-" + 128 hex digits */
+#define FLY_ID_LEN (7 + 128) /* "sha512-" + 128 hex digits */
 
 struct fly_aci {
 	char id[FLY_ID_LEN + 1];
 	struct fly_image_manifest *manifest;
-	char *manifest_text;         /* the manifest file as stored */
+	char *manifest_text; /* the manifest file as stored */
 	size_t manifest_len;
-	uint64_t tar_size;           /* bytes of uncompressed tar */
+	uint64_t tar_size; /* bytes of uncompressed tar */
 };
 
 /* Read the archive on fd (any of tar, gzip, bzip2, xz, zstd, detected by

@@ -44,10 +44,10 @@ static const char enter_usage[] =
 static char *const default_cmd[] = { (char *)"/bin/sh", NULL };
 
 struct enter {
-	const char *app_flag;        /* --app */
-	const char *uuid_file;       /* --uuid-file */
-	char *ref;                   /* the UUID or prefix given */
-	char *const *cmd;            /* the command and its arguments */
+	const char *app_flag;  /* --app */
+	const char *uuid_file; /* --uuid-file */
+	char *ref;             /* the UUID or prefix given */
+	char *const *cmd;      /* the command and its arguments */
 	struct fly_pod_info info;
 	struct fly_pod_manifest *pm;
 	struct fly_image_manifest *image; /* when the pod keeps its app */
@@ -107,8 +107,9 @@ static int parse_args(int argc, char **argv, struct enter *e,
 		else if (c == OPT_UUID_FILE)
 			e->uuid_file = optarg;
 		else
-			return fly_usage(err, "enter: %s \"%s\"", c == ':' ?
-					 "flag needs a value" : "unknown flag",
+			return fly_usage(err, "enter: %s \"%s\"",
+					 c == ':' ? "flag needs a value"
+						  : "unknown flag",
 					 argv[optind - 1]);
 	}
 	if (e->uuid_file) {
@@ -126,8 +127,7 @@ static int parse_args(int argc, char **argv, struct enter *e,
 	return 0;
 }
 
-static int check_state(const struct fly_pod_info *info,
-		       struct fly_error *err)
+static int check_state(const struct fly_pod_info *info, struct fly_error *err)
 {
 	switch (info->state) {
 	case FLY_POD_RUNNING:
@@ -135,10 +135,12 @@ static int check_state(const struct fly_pod_info *info,
 	case FLY_POD_CREATING:
 		return fly_fail(err, 0, "is being created, not running yet");
 	case FLY_POD_PREPARED:
-		return fly_fail(err, 0, "is prepared, not running: start it "
+		return fly_fail(err, 0,
+				"is prepared, not running: start it "
 				"with `fly run-prepared`");
 	case FLY_POD_EXITED:
-		return fly_fail(err, 0, "has exited: only a running pod can "
+		return fly_fail(err, 0,
+				"has exited: only a running pod can "
 				"be entered");
 	default:
 		return fly_fail(err, 0, "has exited and is being removed");
@@ -166,13 +168,16 @@ static int check_running(const struct fly_ctx *ctx, const struct enter *e,
 	if (stat(e->info.dir, &st) < 0)
 		return fly_fail(err, errno, "\"%s\"", e->info.dir);
 	if (!ctx->root && st.st_uid != ctx->uid)
-		return fly_fail(err, 0, "belongs to uid %u: only that user or "
-				"root may enter it", (unsigned int)st.st_uid);
+		return fly_fail(err, 0,
+				"belongs to uid %u: only that user or "
+				"root may enter it",
+				(unsigned int)st.st_uid);
 	if (strcmp(e->info.mount_ns, "host") != 0 &&
 	    strcmp(e->info.mount_ns, "private") != 0)
-		return fly_fail(err, 0, "\"%s/mount-ns\": \"%s\" is neither "
-				"\"private\" nor \"host\"", e->info.dir,
-				e->info.mount_ns);
+		return fly_fail(err, 0,
+				"\"%s/mount-ns\": \"%s\" is neither "
+				"\"private\" nor \"host\"",
+				e->info.dir, e->info.mount_ns);
 	return 0;
 }
 
@@ -190,15 +195,17 @@ static int load_app(const struct fly_ctx *ctx, struct enter *e,
 	    fly_pod_manifest_parse(text, len, &e->pm, err) < 0)
 		return fly_wrap(err, "pod manifest");
 	if (e->app_flag && strcmp(e->app_flag, e->pm->app.name) != 0)
-		return fly_fail(err, 0, "--app: no app \"%s\" (the pod's app "
-				"is \"%s\")", e->app_flag, e->pm->app.name);
+		return fly_fail(err, 0,
+				"--app: no app \"%s\" (the pod's app "
+				"is \"%s\")",
+				e->app_flag, e->pm->app.name);
 	if (fly_env_read(env, &e->envp, err) < 0)
 		return -1;
 	e->app = e->pm->app.app;
 	if (e->app)
 		return 0;
-	if (fly_store_manifest(ctx, e->pm->app.image.id, &e->image, NULL,
-			       err) < 0)
+	if (fly_store_manifest(ctx, e->pm->app.image.id, &e->image, NULL, err) <
+	    0)
 		return fly_wrap(err, "the pod's image");
 	e->app = e->image->app;
 	return 0;
@@ -241,8 +248,10 @@ static int open_app(const struct fly_ctx *ctx, struct enter *e,
 	if (r < 0)
 		return -1;
 	if (r == 0)
-		return fly_fail(err, 0, "its app (pid %ld) has exited: that "
-				"pid is another process's now", (long)pid);
+		return fly_fail(err, 0,
+				"its app (pid %ld) has exited: that "
+				"pid is another process's now",
+				(long)pid);
 	fly_debug("app pid %ld: %s user namespace, %s mount namespace",
 		  (long)pid, e->info.userns ? "its own" : "the host's",
 		  host_ns ? "the host's" : "its own");
@@ -257,8 +266,7 @@ static int join_pod(const struct fly_ctx *ctx, struct enter *e,
 {
 	_cleanup_free_ char *root = fly_path_join(e->info.dir, "rootfs");
 
-	if (ctx->root && e->info.userns &&
-	    ctx->sys->sys_setgroups(0, NULL) < 0)
+	if (ctx->root && e->info.userns && ctx->sys->sys_setgroups(0, NULL) < 0)
 		return fly_fail(err, errno, "drop supplementary groups");
 	if (fly_ns_join(ctx, &e->ns, err) < 0)
 		return -1;
@@ -288,8 +296,8 @@ static int exec_command(const struct fly_ctx *ctx, struct enter *e,
 			struct fly_error *err)
 {
 	const struct fly_app *app = e->app;
-	const char *dir = app && app->working_directory ?
-			  app->working_directory : "/";
+	const char *dir = app && app->working_directory ? app->working_directory
+							: "/";
 	_cleanup_free_ char *exe = NULL, *root_path = NULL;
 	struct fly_launch l;
 	int fd;
@@ -299,8 +307,8 @@ static int exec_command(const struct fly_ctx *ctx, struct enter *e,
 			      app ? app->supplementary_gids : NULL,
 			      app ? app->n_supplementary_gids : 0, &e->creds,
 			      err) < 0 ||
-	    fly_exec_find(ctx, e->root_fd, e->cmd[0], fly_env_path(e->envp), &exe,
-			  err) < 0)
+	    fly_exec_find(ctx, e->root_fd, e->cmd[0], fly_env_path(e->envp),
+			  &exe, err) < 0)
 		return -1;
 	fd = fly_inroot_openat(ctx, e->root_fd, dir, O_PATH | O_DIRECTORY);
 	if (fd < 0)
@@ -309,8 +317,11 @@ static int exec_command(const struct fly_ctx *ctx, struct enter *e,
 
 	root_path = fly_path_join(e->info.dir, "rootfs");
 	l = (struct fly_launch){
-		.root_fd = e->root_fd, .root_path = root_path, .workdir = dir,
-		.creds = &e->creds, .set_groups = may_set_groups(),
+		.root_fd = e->root_fd,
+		.root_path = root_path,
+		.workdir = dir,
+		.creds = &e->creds,
+		.set_groups = may_set_groups(),
 		.envp = e->envp,
 	};
 	fly_debug("chroot \"%s\"", root_path);

@@ -44,17 +44,18 @@ static const char export_usage[] =
 	"  --overwrite       replace OUT.aci if it exists\n"
 	"  --uuid-file=FILE  read the UUID from FILE\n";
 
-struct export {
+struct export
+{
 	bool overwrite;
 	const char *uuid_file;
-	char *ref;                   /* the UUID or prefix given */
+	char *ref; /* the UUID or prefix given */
 	const char *out;
 	struct fly_pod_info info;
-	int dir_fd;                  /* holds a shared lock while exporting */
+	int dir_fd; /* holds a shared lock while exporting */
 	struct fly_pod_manifest *pm;
 	struct fly_image_manifest *image;
 	int image_lock;
-	char *manifest;              /* the new image's manifest */
+	char *manifest; /* the new image's manifest */
 };
 
 static void export_init(struct export *x)
@@ -91,8 +92,8 @@ static void put_escaped(char **p, const char *s)
 char *fly_export_overlay_options(const char *upper, const char *lower)
 {
 	static const char key[] = "lowerdir=";
-	char *opts = fly_xmalloc(sizeof(key) + 2 * (strlen(upper) +
-						     strlen(lower)) + 1);
+	char *opts = fly_xmalloc(sizeof(key) +
+				 2 * (strlen(upper) + strlen(lower)) + 1);
 	char *p = opts;
 
 	memcpy(p, key, sizeof(key) - 1);
@@ -175,8 +176,9 @@ static int parse_args(int argc, char **argv, struct export *x,
 		else if (c == OPT_UUID_FILE)
 			x->uuid_file = optarg;
 		else
-			return fly_usage(err, "export: %s \"%s\"", c == ':' ?
-					 "flag needs a value" : "unknown flag",
+			return fly_usage(err, "export: %s \"%s\"",
+					 c == ':' ? "flag needs a value"
+						  : "unknown flag",
 					 argv[optind - 1]);
 	}
 	return parse_operands(argc, argv, x, err);
@@ -195,20 +197,23 @@ static int check_out(const struct export *x, struct fly_error *err)
 	if (S_ISDIR(st.st_mode))
 		return fly_fail(err, 0, "\"%s\" is a directory", x->out);
 	if (!x->overwrite)
-		return fly_fail(err, 0, "\"%s\" exists: give --overwrite to "
-				"replace it", x->out);
+		return fly_fail(err, 0,
+				"\"%s\" exists: give --overwrite to "
+				"replace it",
+				x->out);
 	return 0;
 }
 
-static int check_state(const struct fly_pod_info *info,
-		       struct fly_error *err)
+static int check_state(const struct fly_pod_info *info, struct fly_error *err)
 {
 	switch (info->state) {
 	case FLY_POD_EXITED:
 		return 0;
 	case FLY_POD_RUNNING:
-		return fly_fail(err, 0, "is running: stop it first (`fly stop "
-				"%s`)", info->uuid);
+		return fly_fail(err, 0,
+				"is running: stop it first (`fly stop "
+				"%s`)",
+				info->uuid);
 	case FLY_POD_CREATING:
 		return fly_fail(err, 0, "is being created: it has not run yet");
 	case FLY_POD_PREPARED:
@@ -233,7 +238,8 @@ static int lock_exited(const struct fly_ctx *ctx, struct export *x,
 	if (flock(x->dir_fd, LOCK_SH | LOCK_NB) == 0)
 		return 0;
 	if (errno == EWOULDBLOCK)
-		return fly_fail(err, 0, "is busy: it is being started or "
+		return fly_fail(err, 0,
+				"is busy: it is being started or "
 				"removed");
 	return fly_fail(err, errno, "lock \"%s\"", dir);
 }
@@ -252,11 +258,12 @@ static int check_no_mounts(const struct export *x, struct fly_error *err)
 	free(below);
 	fly_mounts_free(&t);
 	if (n > 0)
-		return fly_fail(err, 0, "%zu mounts remain under \"%s\" (it ran "
+		return fly_fail(err, 0,
+				"%zu mounts remain under \"%s\" (it ran "
 				"with --mount-ns=host): unmount \"%s/rootfs\" "
 				"recursively to export it, or run `fly gc` to "
-				"remove the pod and its mounts", n, x->info.dir,
-				x->info.dir);
+				"remove the pod and its mounts",
+				n, x->info.dir, x->info.dir);
 	return 0;
 }
 
@@ -275,13 +282,11 @@ static int load_manifests(const struct fly_ctx *ctx, struct export *x,
 	if (fly_store_manifest(ctx, id, &x->image, NULL, err) < 0 ||
 	    fly_store_use(ctx, id, &x->image_lock, err) < 0)
 		return fly_wrap(err, "the pod's image %s", id);
-	return fly_export_manifest(x->image, x->pm->app.app, &x->manifest,
-				   err);
+	return fly_export_manifest(x->image, x->pm->app.app, &x->manifest, err);
 }
 
 /* rootfs/ holds entries only when the pod ran on a plain copy. */
-static int rootfs_is_copy(const char *rootfs, bool *ret,
-			  struct fly_error *err)
+static int rootfs_is_copy(const char *rootfs, bool *ret, struct fly_error *err)
 {
 	DIR *d = opendir(rootfs);
 	struct dirent *de;
@@ -302,17 +307,18 @@ static int mount_view(const struct fly_ctx *ctx, const struct export *x,
 		      const char *rootfs, struct fly_error *err)
 {
 	_cleanup_free_ char *upper = fly_path_join(x->info.dir, "upper");
-	_cleanup_free_ char *lower = fly_store_rootfs(ctx,
-						      x->pm->app.image.id);
+	_cleanup_free_ char *lower = fly_store_rootfs(ctx, x->pm->app.image.id);
 	_cleanup_free_ char *opts = fly_export_overlay_options(upper, lower);
 
 	if (fly_ns_enter_private(ctx, err) < 0)
 		return -1;
 	fly_debug("mount overlay %s on \"%s\" read-only", opts, rootfs);
-	if (ctx->sys->sys_mount("overlay", rootfs, "overlay", MS_RDONLY,
-				opts) < 0)
-		return fly_fail(err, errno, "mount overlay of \"%s\" and \"%s\" "
-				"on \"%s\"", upper, lower, rootfs);
+	if (ctx->sys->sys_mount("overlay", rootfs, "overlay", MS_RDONLY, opts) <
+	    0)
+		return fly_fail(err, errno,
+				"mount overlay of \"%s\" and \"%s\" "
+				"on \"%s\"",
+				upper, lower, rootfs);
 	return 0;
 }
 

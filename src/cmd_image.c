@@ -17,7 +17,7 @@
 #include "util.h"
 #include "poison.h"
 
-#define SHORT_ID_LEN (7 + 32)          /* "sha512-" + 32 hex digits */
+#define SHORT_ID_LEN (7 + 32) /* "sha512-" + 32 hex digits */
 #define DEFAULT_GRACE (24 * 60 * 60)
 
 static const char image_usage[] =
@@ -83,8 +83,14 @@ static const char export_usage[] =
 	"\n"
 	"  --overwrite  replace OUT.aci if it exists\n";
 
-enum { OPT_FORMAT = 256, OPT_NO_LEGEND, OPT_FULL, OPT_PRETTY, OPT_GRACE,
-       OPT_OVERWRITE };
+enum {
+	OPT_FORMAT = 256,
+	OPT_NO_LEGEND,
+	OPT_FULL,
+	OPT_PRETTY,
+	OPT_GRACE,
+	OPT_OVERWRITE
+};
 
 /* getopt_long over a subcommand's argv.  Returns the option, -1 at the
  * end, or -2 with err filled for an unknown flag or missing value. */
@@ -175,8 +181,13 @@ static void format_size(uint64_t n, char out[32])
 
 static void format_ago(time_t t, time_t now, char out[32])
 {
-	static const struct { long secs; const char *unit; } steps[] = {
-		{ 86400, "day" }, { 3600, "hour" }, { 60, "minute" },
+	static const struct {
+		long secs;
+		const char *unit;
+	} steps[] = {
+		{ 86400, "day" },
+		{ 3600, "hour" },
+		{ 60, "minute" },
 		{ 1, "second" },
 	};
 	long d = (long)(now - t);
@@ -204,8 +215,8 @@ static char *display_name(const struct fly_image_info *info)
 
 static void print_row(const char *c[5], const int w[5])
 {
-	printf("%-*s  %-*s  %-*s  %-*s  %s\n", w[0], c[0], w[1], c[1],
-	       w[2], c[2], w[3], c[3], c[4]);
+	printf("%-*s  %-*s  %-*s  %-*s  %s\n", w[0], c[0], w[1], c[1], w[2],
+	       c[2], w[3], c[3], c[4]);
 }
 
 static void list_table(const struct fly_image_info *info, size_t n,
@@ -213,7 +224,7 @@ static void list_table(const struct fly_image_info *info, size_t n,
 {
 	static const char *const head[5] = { "ID", "NAME", "SIZE", "IMPORTED",
 					     "LAST USED" };
-	char (*cells)[4][FLY_ID_LEN + 1] = fly_xcalloc(n, sizeof(*cells));
+	char(*cells)[4][FLY_ID_LEN + 1] = fly_xcalloc(n, sizeof(*cells));
 	char **names = fly_xcalloc(n, sizeof(char *));
 	int w[5] = { 2, 4, 4, 8, 9 };
 	time_t now = time(NULL);
@@ -256,8 +267,8 @@ static json_t *info_to_json(const struct fly_image_info *info)
 	format_rfc3339(info->imported, imported);
 	format_rfc3339(info->last_used, used);
 	return json_pack("{s:s, s:s, s:o, s:I, s:s, s:s}", "id", info->id,
-			 "name", info->name, "labels", labels,
-			 "size", (json_int_t)info->size, "imported", imported,
+			 "name", info->name, "labels", labels, "size",
+			 (json_int_t)info->size, "imported", imported,
 			 "last_used", used);
 }
 
@@ -296,8 +307,10 @@ static int parse_list(int argc, char **argv, struct list_opts *o,
 		}
 		if (c == OPT_FORMAT && strcmp(optarg, "json") != 0 &&
 		    strcmp(optarg, "table") != 0)
-			return fly_usage(err, "image list: --format: \"%s\" is "
-					 "not table or json", optarg);
+			return fly_usage(err,
+					 "image list: --format: \"%s\" is "
+					 "not table or json",
+					 optarg);
 		o->json |= c == OPT_FORMAT && strcmp(optarg, "json") == 0;
 		o->no_legend |= c == OPT_NO_LEGEND;
 		o->full |= c == OPT_FULL;
@@ -331,8 +344,7 @@ static int image_list(struct fly_ctx *ctx, int argc, char **argv,
 
 /* ---- cat-manifest -------------------------------------------------------- */
 
-static int print_manifest(const char *text, bool pretty,
-			  struct fly_error *err)
+static int print_manifest(const char *text, bool pretty, struct fly_error *err)
 {
 	json_auto_t *j = NULL;
 	json_error_t jerr;
@@ -379,7 +391,7 @@ static int image_cat_manifest(struct fly_ctx *ctx, int argc, char **argv,
 	}
 	if (argc - optind != 1)
 		return fly_usage(err, "image cat-manifest: expected one ID or "
-				 "name");
+				      "name");
 	if (fly_store_resolve(ctx, argv[optind], id, err) < 0 ||
 	    fly_store_manifest(ctx, id, NULL, &text, err) < 0 ||
 	    print_manifest(text, pretty, err) < 0)
@@ -393,9 +405,8 @@ static int image_cat_manifest(struct fly_ctx *ctx, int argc, char **argv,
 static void add_failure(struct fly_error *all, int *count,
 			const struct fly_error *one, const char *what)
 {
-	_cleanup_free_ char *part = fly_xasprintf("%s\"%s\": %s",
-						  (*count)++ ? "; " : "", what,
-						  one->msg);
+	_cleanup_free_ char *part = fly_xasprintf(
+		"%s\"%s\": %s", (*count)++ ? "; " : "", what, one->msg);
 	size_t len = strlen(all->msg);
 	size_t n = strlen(part);
 
@@ -441,8 +452,7 @@ static int image_rm(struct fly_ctx *ctx, int argc, char **argv,
 	return fly_wrap(err, "image rm");
 }
 
-static int parse_gc(int argc, char **argv, time_t *grace,
-		    struct fly_error *err)
+static int parse_gc(int argc, char **argv, time_t *grace, struct fly_error *err)
 {
 	static const struct option opts[] = {
 		{ "grace-period", required_argument, NULL, OPT_GRACE },
@@ -556,7 +566,7 @@ static int image_export(struct fly_ctx *ctx, int argc, char **argv,
 	}
 	if (argc - optind != 2)
 		return fly_usage(err, "image export: expected an image and an "
-				 "output file");
+				      "output file");
 	if (fly_store_resolve(ctx, argv[optind], id, err) < 0 ||
 	    fly_store_export(ctx, id, argv[optind + 1], overwrite, err) < 0)
 		return fly_wrap(err, "image export");

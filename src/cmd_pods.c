@@ -82,8 +82,16 @@ static const char gc_usage[] =
 	"\n"
 	"DURATION is like 30m, 1h30m, 10s or 500ms.\n";
 
-enum { OPT_FULL = 256, OPT_NO_LEGEND, OPT_FORMAT, OPT_WAIT, OPT_UUID_FILE,
-       OPT_FORCE, OPT_GRACE, OPT_EXPIRE };
+enum {
+	OPT_FULL = 256,
+	OPT_NO_LEGEND,
+	OPT_FORMAT,
+	OPT_WAIT,
+	OPT_UUID_FILE,
+	OPT_FORCE,
+	OPT_GRACE,
+	OPT_EXPIRE
+};
 
 enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_JSON_PRETTY };
 
@@ -94,33 +102,43 @@ struct opts {
 	int64_t grace_ns, expire_ns;
 };
 
-#define OPT_HELP { "help", no_argument, NULL, 'h' }
-#define OPT_END { NULL, 0, NULL, 0 }
+#define OPT_HELP                               \
+	{                                      \
+		"help", no_argument, NULL, 'h' \
+	}
+#define OPT_END                  \
+	{                        \
+		NULL, 0, NULL, 0 \
+	}
 
 static const struct option list_opts[] = {
 	{ "full", no_argument, NULL, OPT_FULL },
 	{ "no-legend", no_argument, NULL, OPT_NO_LEGEND },
 	{ "format", required_argument, NULL, OPT_FORMAT },
-	OPT_HELP, OPT_END,
+	OPT_HELP,
+	OPT_END,
 };
 
 static const struct option status_opts[] = {
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "uuid-file", required_argument, NULL, OPT_UUID_FILE },
-	OPT_HELP, OPT_END,
+	OPT_HELP,
+	OPT_END,
 };
 
 static const struct option stop_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "uuid-file", required_argument, NULL, OPT_UUID_FILE },
-	OPT_HELP, OPT_END,
+	OPT_HELP,
+	OPT_END,
 };
 
 static const struct option gc_opts[] = {
 	{ "grace-period", required_argument, NULL, OPT_GRACE },
 	{ "expire-prepared", required_argument, NULL, OPT_EXPIRE },
-	OPT_HELP, OPT_END,
+	OPT_HELP,
+	OPT_END,
 };
 
 static int parse_format(const char *value, enum format *ret,
@@ -133,8 +151,10 @@ static int parse_format(const char *value, enum format *ret,
 	else if (strcmp(value, "json-pretty") == 0)
 		*ret = FORMAT_JSON_PRETTY;
 	else
-		return fly_usage(err, "--format: \"%s\" is not table, json or "
-				 "json-pretty", value);
+		return fly_usage(err,
+				 "--format: \"%s\" is not table, json or "
+				 "json-pretty",
+				 value);
 	return 0;
 }
 
@@ -207,8 +227,16 @@ static bool has_exited(enum fly_pod_state state)
 
 /* ---- list ------------------------------------------------------------ */
 
-enum { COL_UUID, COL_APP, COL_IMAGE, COL_STATE, COL_CREATED, COL_STARTED,
-       COL_EXIT, N_COLS };
+enum {
+	COL_UUID,
+	COL_APP,
+	COL_IMAGE,
+	COL_STATE,
+	COL_CREATED,
+	COL_STARTED,
+	COL_EXIT,
+	N_COLS
+};
 
 static const char *const col_names[N_COLS] = {
 	"UUID", "APP", "IMAGE NAME", "STATE", "CREATED", "STARTED", "EXIT",
@@ -233,12 +261,12 @@ static void fill_row(const struct fly_pod_info *p, const struct timespec *now,
 {
 	const char *image = p->image_name ? p->image_name : "-";
 
-	row[COL_UUID] = fly_xasprintf("%.*s", full ? FLY_UUID_LEN :
-					      SHORT_UUID_LEN, p->uuid);
+	row[COL_UUID] = fly_xasprintf(
+		"%.*s", full ? FLY_UUID_LEN : SHORT_UUID_LEN, p->uuid);
 	row[COL_APP] = fly_xstrdup(p->app_name ? p->app_name : "-");
-	row[COL_IMAGE] = p->image_version ?
-			 fly_xasprintf("%s:%s", image, p->image_version) :
-			 fly_xstrdup(image);
+	row[COL_IMAGE] = p->image_version ? fly_xasprintf("%s:%s", image,
+							  p->image_version)
+					  : fly_xstrdup(image);
 	row[COL_STATE] = fly_xstrdup(fly_pod_state_name(p->state));
 	row[COL_CREATED] = time_cell(&p->created, now, full);
 	row[COL_STARTED] = time_cell(&p->started, now, full);
@@ -335,8 +363,8 @@ static json_t *list_entry_json(const struct fly_pod_info *p)
 static int print_json(json_t *json, enum format format, struct fly_error *err)
 {
 	size_t flags = JSON_PRESERVE_ORDER |
-		       (format == FORMAT_JSON_PRETTY ? JSON_INDENT(2) :
-						       JSON_COMPACT);
+		       (format == FORMAT_JSON_PRETTY ? JSON_INDENT(2)
+						     : JSON_COMPACT);
 	int r = json_dumpf(json, stdout, flags);
 
 	json_decref(json);
@@ -377,15 +405,17 @@ int fly_cmd_list(struct fly_ctx *ctx, int argc, char **argv,
 /* ---- status ---------------------------------------------------------- */
 
 /* The one pod named by the argument or by --uuid-file. */
-static int find_pod(const struct fly_ctx *ctx, const char *cmd,
-		    const char *ref, const struct opts *o,
-		    struct fly_pod_info *ret, struct fly_error *err)
+static int find_pod(const struct fly_ctx *ctx, const char *cmd, const char *ref,
+		    const struct opts *o, struct fly_pod_info *ret,
+		    struct fly_error *err)
 {
 	_cleanup_free_ char *from_file = NULL;
 
 	if (o->uuid_file && ref)
-		return fly_usage(err, "%s: give a UUID or --uuid-file, not "
-				 "both", cmd);
+		return fly_usage(err,
+				 "%s: give a UUID or --uuid-file, not "
+				 "both",
+				 cmd);
 	if (!o->uuid_file && !ref)
 		return fly_usage(err, "%s: no pod given", cmd);
 	if (o->uuid_file &&
@@ -398,8 +428,8 @@ static int find_pod(const struct fly_ctx *ctx, const char *cmd,
 static int wait_unlocked(const struct fly_ctx *ctx, const char *dir,
 			 struct fly_error *err)
 {
-	_cleanup_close_ int dfd = ctx->sys->sys_open(dir, O_RDONLY |
-						     O_DIRECTORY, 0);
+	_cleanup_close_ int dfd = ctx->sys->sys_open(dir,
+						     O_RDONLY | O_DIRECTORY, 0);
 
 	if (dfd < 0 && errno == ENOENT)
 		return 0;
@@ -407,8 +437,10 @@ static int wait_unlocked(const struct fly_ctx *ctx, const char *dir,
 		return fly_fail(err, errno, "open pod directory \"%s\"", dir);
 	while (flock(dfd, LOCK_SH) < 0)
 		if (errno != EINTR)
-			return fly_fail(err, errno, "wait for the lock of "
-					"\"%s\"", dir);
+			return fly_fail(err, errno,
+					"wait for the lock of "
+					"\"%s\"",
+					dir);
 	return 0;
 }
 
@@ -426,15 +458,17 @@ static int wait_for_name(const char *dir, const char *name, bool want,
 {
 	_cleanup_close_ int fd = inotify_init1(IN_CLOEXEC);
 	uint32_t mask = IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF |
-			(want ? IN_CREATE | IN_MOVED_TO :
-				IN_DELETE | IN_MOVED_FROM);
+			(want ? IN_CREATE | IN_MOVED_TO
+			      : IN_DELETE | IN_MOVED_FROM);
 	char buf[4096] __attribute__((aligned(8)));
 
 	if (fd < 0)
 		return fly_fail(err, errno, "inotify");
-	if (inotify_add_watch(fd, dir, mask) < 0)
-		return errno == ENOENT ? 0 :
-		       fly_fail(err, errno, "watch \"%s\"", dir);
+	if (inotify_add_watch(fd, dir, mask) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return fly_fail(err, errno, "watch \"%s\"", dir);
+	}
 	while (name_exists(dir, name) != want) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
@@ -443,8 +477,8 @@ static int wait_for_name(const char *dir, const char *name, bool want,
 		for (ssize_t off = 0; off < n;) {
 			const struct inotify_event *ev = (void *)(buf + off);
 
-			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF |
-					IN_MOVE_SELF))
+			if (ev->mask &
+			    (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
 				return 0;
 			off += (ssize_t)(sizeof(*ev) + ev->len);
 		}
@@ -572,16 +606,19 @@ static int still_the_app(const struct fly_ctx *ctx,
 	if (r < 0)
 		return err->errnum == ESRCH ? 0 : -1;
 	if (r == 0)
-		return fly_fail(err, 0, "pod %s: process %ld started after the "
+		return fly_fail(err, 0,
+				"pod %s: process %ld started after the "
 				"pod's pid file was written: it is not the "
-				"pod's app, leaving it alone", p->uuid,
-				(long)p->pid);
+				"pod's app, leaving it alone",
+				p->uuid, (long)p->pid);
 	/* What /proc said was about the pidfd's process only if that
 	 * process is still alive now. */
-	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
-		return errno == ESRCH ? 0 :
-		       fly_fail(err, errno, "pod %s: process %ld", p->uuid,
+	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0) {
+		if (errno == ESRCH)
+			return 0;
+		return fly_fail(err, errno, "pod %s: process %ld", p->uuid,
 				(long)p->pid);
+	}
 	return 1;
 }
 
@@ -598,21 +635,23 @@ static int signal_app(const struct fly_ctx *ctx, const struct fly_pod_info *p,
 	if (pidfd < 0 && errno == ESRCH)
 		return already_stopped(p);
 	if (pidfd < 0 && errno == ENOSYS)
-		return fly_fail(err, errno, "pod %s: fly signals an app only "
+		return fly_fail(err, errno,
+				"pod %s: fly signals an app only "
 				"through a pidfd (Linux 5.3 and later)",
 				p->uuid);
 	if (pidfd < 0)
-		return fly_fail(err, errno, "pod %s: open process %ld",
-				p->uuid, (long)p->pid);
+		return fly_fail(err, errno, "pod %s: open process %ld", p->uuid,
+				(long)p->pid);
 	r = still_the_app(ctx, p, pidfd, err);
 	if (r <= 0)
 		return r < 0 ? -1 : already_stopped(p);
 	fly_debug("pod %s: signal %d to process %ld", p->uuid, sig,
 		  (long)p->pid);
 	if (pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
-		return errno == ESRCH ? already_stopped(p) :
-		       fly_fail(err, errno, "pod %s: signal process %ld",
-				p->uuid, (long)p->pid);
+		return errno == ESRCH ? already_stopped(p)
+				      : fly_fail(err, errno,
+						 "pod %s: signal process %ld",
+						 p->uuid, (long)p->pid);
 	printf("%s\n", p->uuid);
 	return 0;
 }
@@ -660,9 +699,11 @@ int fly_cmd_stop(struct fly_ctx *ctx, int argc, char **argv,
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	if (o.uuid_file)
-		return stop_one(ctx, optind < argc ? argv[optind] : NULL, &o,
-				err) < 0 ? -1 : 0;
+	if (o.uuid_file) {
+		const char *uuid = optind < argc ? argv[optind] : NULL;
+
+		return stop_one(ctx, uuid, &o, err) < 0 ? -1 : 0;
+	}
 	if (optind >= argc)
 		return fly_usage(err, "stop: no pod given");
 	fly_error_clear(err);
@@ -690,20 +731,21 @@ static const char *gc_destination(const struct fly_pod_info *p,
 				  const struct opts *o,
 				  const struct timespec *now)
 {
-	const struct timespec *exited = time_known(&p->exited) ? &p->exited :
-					&p->changed;
+	const struct timespec *exited = time_known(&p->exited) ? &p->exited
+							       : &p->changed;
 
 	switch (p->state) {
 	case FLY_POD_EXITED:
-		return age_ns(exited, now) >= o->grace_ns ?
-		       "exited-garbage" : NULL;
+		return age_ns(exited, now) >= o->grace_ns ? "exited-garbage"
+							  : NULL;
 	case FLY_POD_PREPARED:
-		return age_ns(&p->created, now) >= o->expire_ns ?
-		       "garbage" : NULL;
+		return age_ns(&p->created, now) >= o->expire_ns ? "garbage"
+								: NULL;
 	case FLY_POD_CREATING:
-		return age_ns(&p->changed, now) >= o->expire_ns &&
-		       age_ns(&p->changed, now) >= CREATING_MIN_AGE_NS ?
-		       "garbage" : NULL;
+		if (age_ns(&p->changed, now) < o->expire_ns ||
+		    age_ns(&p->changed, now) < CREATING_MIN_AGE_NS)
+			return NULL;
+		return "garbage";
 	default:
 		return NULL;
 	}
@@ -741,8 +783,7 @@ static bool same_dir(int dfd, const char *path)
 static bool mark_pod(const struct fly_ctx *ctx, const struct fly_pod_info *p,
 		     const char *to)
 {
-	_cleanup_free_ char *parent = fly_xasprintf("%s/pods/%s", ctx->dir,
-						    to);
+	_cleanup_free_ char *parent = fly_xasprintf("%s/pods/%s", ctx->dir, to);
 	_cleanup_free_ char *dest = fly_path_join(parent, p->uuid);
 	_cleanup_close_ int dfd = lock_pod(ctx, p);
 	struct fly_error err = { 0 };
@@ -776,9 +817,8 @@ static int open_no_symlinks(const struct fly_ctx *ctx, const char *path,
 		int next = -1, e = EINVAL;
 
 		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
-			next = ctx->sys->sys_openat(fd, name, O_PATH |
-						    O_DIRECTORY | O_NOFOLLOW,
-						    0);
+			next = ctx->sys->sys_openat(
+				fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
 			e = errno;
 		}
 		close(fd);
@@ -851,8 +891,8 @@ static int unmount_one(const struct fly_ctx *ctx, const char *path,
 		return 0;
 	if (errno == EBUSY) {
 		fly_debug("\"%s\" is busy: detach it", path);
-		if (ctx->sys->sys_umount2(at, UMOUNT_NOFOLLOW |
-						      MNT_DETACH) == 0)
+		if (ctx->sys->sys_umount2(at, UMOUNT_NOFOLLOW | MNT_DETACH) ==
+		    0)
 			return 0;
 	}
 	return fly_fail(err, errno, "unmount \"%s\"", path);
@@ -905,9 +945,10 @@ static int unmount_below(const struct fly_ctx *ctx, const char *dir,
 		n = fly_pod_mounts_below(&t, dir, &order);
 		if (n > 0 && pass < UNMOUNT_PASSES)
 			r = unmount_pass(ctx, order, n, err);
+		else if (n > 0 && err->msg[0])
+			r = -1;
 		else if (n > 0)
-			r = err->msg[0] ? -1 :
-			    fly_fail(err, 0, "\"%s\" remains mounted",
+			r = fly_fail(err, 0, "\"%s\" remains mounted",
 				     order[0]->target);
 		free(order);
 		fly_mounts_free(&t);
@@ -983,12 +1024,12 @@ int fly_cmd_gc(struct fly_ctx *ctx, int argc, char **argv,
 	if (optind < argc)
 		return fly_usage(err, "gc: unexpected argument \"%s\"",
 				 argv[optind]);
-	if (mark_all(ctx, &o, &kept, err) < 0 ||
-	    sweep_all(ctx, &kept, err) < 0)
+	if (mark_all(ctx, &o, &kept, err) < 0 || sweep_all(ctx, &kept, err) < 0)
 		return fly_wrap(err, "gc");
 	if (kept > 0)
-		return fly_fail(err, 0, "gc: %zu pod%s could not be removed "
-				"(see the warnings above)", kept,
-				kept == 1 ? "" : "s");
+		return fly_fail(err, 0,
+				"gc: %zu pod%s could not be removed "
+				"(see the warnings above)",
+				kept, kept == 1 ? "" : "s");
 	return 0;
 }

@@ -85,8 +85,8 @@ static int read_env_files(const struct fly_strv *files,
 
 		if (fly_env_file_parse(files->v[i], &more, &n_more, err) < 0)
 			return fly_wrap(err, "--set-env-file");
-		*ret = fly_xrealloc(*ret, (*ret_n + n_more + 1) *
-					  sizeof(**ret));
+		*ret = fly_xrealloc(*ret,
+				    (*ret_n + n_more + 1) * sizeof(**ret));
 		memcpy(*ret + *ret_n, more, n_more * sizeof(**ret));
 		*ret_n += n_more;
 		free(more);
@@ -122,8 +122,8 @@ static int compose_env(const struct fly_run_opts *o, struct fly_run *r,
 static int build(const struct fly_ctx *ctx, const struct fly_run_opts *o,
 		 struct fly_run *r, struct fly_error *err)
 {
-	if (o->pod_manifest ? spec_from_file(ctx, o->pod_manifest, r, err) :
-			      spec_from_flags(ctx, o, r, err))
+	if (o->pod_manifest ? spec_from_file(ctx, o->pod_manifest, r, err)
+			    : spec_from_flags(ctx, o, r, err))
 		return -1;
 	if (compose_env(o, r, err) < 0 || fly_run_use_image(ctx, r, err) < 0)
 		return -1;
@@ -137,8 +137,7 @@ static int save_uuid(const struct fly_ctx *ctx, const char *path,
 
 	if (!path)
 		return 0;
-	if (fly_write_file_atomic(ctx, path, text, strlen(text), 0644,
-				  err) < 0)
+	if (fly_write_file_atomic(ctx, path, text, strlen(text), 0644, err) < 0)
 		return fly_wrap(err, "--uuid-file-save");
 	return 0;
 }
@@ -210,13 +209,15 @@ static int prepared_ref(int argc, char **argv, char **ret,
 		if (c == 'h')
 			return 1;
 		if (c != 'u')
-			return fly_usage(err, "run-prepared: unknown flag "
-					 "\"%s\"", argv[optind - 1]);
+			return fly_usage(err,
+					 "run-prepared: unknown flag "
+					 "\"%s\"",
+					 argv[optind - 1]);
 		file = optarg;
 	}
 	if ((file != NULL) == (optind < argc) || optind + 1 < argc)
 		return fly_usage(err, "run-prepared: give one UUID or "
-				 "--uuid-file");
+				      "--uuid-file");
 	if (!file) {
 		*ret = fly_xstrdup(argv[optind]);
 		return 0;
@@ -248,8 +249,8 @@ static int adopt_prepared(const struct fly_ctx *ctx, const char *ref,
 			       &r->spec.pm, err) < 0 ||
 	    fly_env_read(env, &r->envp, err) < 0)
 		return -1;
-	if (fly_store_resolve(ctx, r->spec.pm->app.image.id, r->spec.id,
-			      err) < 0 ||
+	if (fly_store_resolve(ctx, r->spec.pm->app.image.id, r->spec.id, err) <
+		    0 ||
 	    fly_store_manifest(ctx, r->spec.id, &r->spec.image, NULL, err) < 0)
 		return -1;
 	return 0;

@@ -18,8 +18,8 @@
 
 /* What a value names, for lookups and messages. */
 struct id_kind {
-	const char *what;   /* "user" or "group" */
-	const char *db;     /* the image's database of names */
+	const char *what; /* "user" or "group" */
+	const char *db;   /* the image's database of names */
 	bool user;
 };
 
@@ -43,16 +43,20 @@ static int parse_id(const struct id_kind *k, const char *s, uint32_t *ret,
 	unsigned long long v;
 
 	if (s[0] == '-' || s[0] == '+')
-		return fly_fail(err, 0, "%s \"%s\": ids are unsigned decimal "
-				"numbers", k->what, s);
+		return fly_fail(err, 0,
+				"%s \"%s\": ids are unsigned decimal "
+				"numbers",
+				k->what, s);
 	if (s[strspn(s, "0123456789")] != '\0')
 		return 0;
 
 	errno = 0;
 	v = strtoull(s, NULL, 10);
 	if (errno == ERANGE || v >= ID_INVALID)
-		return fly_fail(err, 0, "%s \"%s\": out of range (the largest "
-				"id is %u)", k->what, s, ID_INVALID - 1);
+		return fly_fail(err, 0,
+				"%s \"%s\": out of range (the largest "
+				"id is %u)",
+				k->what, s, ID_INVALID - 1);
 	*ret = (uint32_t)v;
 	return 1;
 }
@@ -66,11 +70,15 @@ static int id_from_file(const struct fly_ctx *ctx, int rootfs_fd,
 
 	fd = fly_inroot_openat(ctx, rootfs_fd, path, O_PATH);
 	if (fd < 0)
-		return fly_fail(err, errno, "%s \"%s\": look up the file in "
-				"the image", k->what, path);
+		return fly_fail(err, errno,
+				"%s \"%s\": look up the file in "
+				"the image",
+				k->what, path);
 	if (fstat(fd, &st) < 0)
-		return fly_fail(err, errno, "%s \"%s\": stat the file in the "
-				"image", k->what, path);
+		return fly_fail(err, errno,
+				"%s \"%s\": stat the file in the "
+				"image",
+				k->what, path);
 
 	*ret = k->user ? st.st_uid : st.st_gid;
 	return 0;
@@ -84,7 +92,7 @@ static int open_db(const struct fly_ctx *ctx, int rootfs_fd,
 	struct stat st;
 
 	fd = fly_inroot_openat(ctx, rootfs_fd, k->db,
-			  O_RDONLY | O_NONBLOCK | O_NOCTTY);
+			       O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT)
 		return fly_fail(err, 0, "%s \"%s\": the image has no %s",
 				k->what, name, k->db);
@@ -95,8 +103,10 @@ static int open_db(const struct fly_ctx *ctx, int rootfs_fd,
 		return fly_fail(err, errno, "%s \"%s\": stat the image's %s",
 				k->what, name, k->db);
 	if (!S_ISREG(st.st_mode))
-		return fly_fail(err, 0, "%s \"%s\": the image's %s is not a "
-				"regular file", k->what, name, k->db);
+		return fly_fail(err, 0,
+				"%s \"%s\": the image's %s is not a "
+				"regular file",
+				k->what, name, k->db);
 
 	*ret = fdopen(fd, "r");
 	if (!*ret)
@@ -132,8 +142,8 @@ static bool find_group(FILE *f, const char *name, uint32_t *ret)
 }
 
 static int lookup_name(const struct fly_ctx *ctx, int rootfs_fd,
-		       const struct id_kind *k, const char *name,
-		       uint32_t *ret, struct fly_error *err)
+		       const struct id_kind *k, const char *name, uint32_t *ret,
+		       struct fly_error *err)
 {
 	_cleanup_(fclosep) FILE *f = NULL;
 	bool found;
@@ -144,17 +154,21 @@ static int lookup_name(const struct fly_ctx *ctx, int rootfs_fd,
 	errno = 0;
 	found = k->user ? find_user(f, name, ret) : find_group(f, name, ret);
 	if (!found && ferror(f))
-		return fly_fail(err, errno ? errno : EIO, "%s \"%s\": read the "
-				"image's %s", k->what, name, k->db);
+		return fly_fail(err, errno ? errno : EIO,
+				"%s \"%s\": read the "
+				"image's %s",
+				k->what, name, k->db);
 	if (!found)
-		return fly_fail(err, 0, "%s \"%s\": not found in the "
-				"image's %s", k->what, name, k->db);
+		return fly_fail(err, 0,
+				"%s \"%s\": not found in the "
+				"image's %s",
+				k->what, name, k->db);
 	return 0;
 }
 
 static int resolve_id(const struct fly_ctx *ctx, int rootfs_fd,
-		      const struct id_kind *k, const char *value,
-		      uint32_t *ret, struct fly_error *err)
+		      const struct id_kind *k, const char *value, uint32_t *ret,
+		      struct fly_error *err)
 {
 	int r;
 
@@ -175,8 +189,10 @@ static int resolve_id(const struct fly_ctx *ctx, int rootfs_fd,
 	if (r < 0)
 		return -1;
 	if (*ret == ID_INVALID)
-		return fly_fail(err, 0, "%s \"%s\": resolves to the invalid id "
-				"%u", k->what, value, ID_INVALID);
+		return fly_fail(err, 0,
+				"%s \"%s\": resolves to the invalid id "
+				"%u",
+				k->what, value, ID_INVALID);
 	fly_debug("%s \"%s\" is %u in the image", k->what, value, *ret);
 	return 0;
 }
@@ -209,8 +225,10 @@ int fly_creds_resolve(const struct fly_ctx *ctx, int rootfs_fd,
 		return -1;
 	for (size_t i = 0; i < n_supp; i++)
 		if (supp[i] == (gid_t)ID_INVALID)
-			return fly_fail(err, 0, "supplementary gid %u is not a "
-					"valid id", supp[i]);
+			return fly_fail(err, 0,
+					"supplementary gid %u is not a "
+					"valid id",
+					supp[i]);
 
 	ret->uid = uid;
 	ret->gid = gid;

@@ -25,7 +25,7 @@
 struct fly_creds {
 	uid_t uid;
 	gid_t gid;
-	gid_t *groups;      /* gid first, then the supplementary gids in
+	gid_t *groups; /* gid first, then the supplementary gids in
 			     * their order, each once */
 	size_t n_groups;
 };

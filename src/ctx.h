@@ -9,8 +9,8 @@
 
 struct fly_ctx {
 	const struct fly_sys *sys;
-	const char *dir;  /* data directory, absolute, no trailing slash */
-	uid_t uid;        /* real uid of the caller on the host */
+	const char *dir; /* data directory, absolute, no trailing slash */
+	uid_t uid;       /* real uid of the caller on the host */
 	gid_t gid;
-	bool root;        /* real root in the initial user namespace */
+	bool root; /* real root in the initial user namespace */
 };

@@ -152,15 +152,19 @@ static int parse_servers(char *const *values, size_t n, struct fly_dns *d,
 		bool special = host || strcmp(item, "none") == 0;
 
 		if (special && items.n != 1)
-			return fly_usage(err, "--dns: \"%s\" must be given "
-					      "alone", item);
+			return fly_usage(err,
+					 "--dns: \"%s\" must be given "
+					 "alone",
+					 item);
 		if (special) {
 			d->mode = host ? FLY_DNS_HOST : FLY_DNS_NONE;
 			return 0;
 		}
 		if (!is_ip(item))
-			return fly_usage(err, "--dns: \"%s\" is not an IP "
-					      "address", item);
+			return fly_usage(err,
+					 "--dns: \"%s\" is not an IP "
+					 "address",
+					 item);
 	}
 
 	if (items.n > 0)
@@ -216,8 +220,10 @@ int fly_dns_parse(const struct fly_dns_flags *flags, struct fly_dns *ret,
 		       "a resolver option", &d.options, &d.n_options, err) < 0)
 		return -1;
 	if (flags->domain && !is_host_name(flags->domain))
-		return fly_usage(err, "--dns-domain: \"%s\" is not a domain "
-				      "name", flags->domain);
+		return fly_usage(err,
+				 "--dns-domain: \"%s\" is not a domain "
+				 "name",
+				 flags->domain);
 	if (flags->domain)
 		d.domain = fly_xstrdup(flags->domain);
 
@@ -297,16 +303,22 @@ static int add_hosts_item(struct fly_hosts *h, char *item,
 	const char *name;
 
 	if (!eq)
-		return fly_usage(err, "--hosts-entry: \"%s\" is not of the "
-				      "form IP=NAME", item);
+		return fly_usage(err,
+				 "--hosts-entry: \"%s\" is not of the "
+				 "form IP=NAME",
+				 item);
 	*eq = '\0';
 	name = eq + 1;
 	if (!is_ip(item))
-		return fly_usage(err, "--hosts-entry: \"%s\" is not an IP "
-				      "address", item);
+		return fly_usage(err,
+				 "--hosts-entry: \"%s\" is not an IP "
+				 "address",
+				 item);
 	if (!is_host_name(name))
-		return fly_usage(err, "--hosts-entry: \"%s\" is not a valid "
-				      "host name", name);
+		return fly_usage(err,
+				 "--hosts-entry: \"%s\" is not a valid "
+				 "host name",
+				 name);
 
 	hosts_entry_add_name(hosts_entry_for(h, item), name);
 	return 0;
@@ -344,8 +356,7 @@ char *fly_hosts_text(const struct fly_hosts *hosts)
 	if (hosts->mode != FLY_HOSTS_WRITE)
 		return t.s;
 	for (size_t i = 0; i < hosts->n_entries; i++)
-		text_add_line(&t, hosts->entries[i].ip,
-			      hosts->entries[i].names,
+		text_add_line(&t, hosts->entries[i].ip, hosts->entries[i].names,
 			      hosts->entries[i].n_names);
 	return t.s;
 }

@@ -16,32 +16,32 @@
 #include "err.h"
 
 enum fly_dns_mode {
-	FLY_DNS_IMAGE,  /* no DNS flag: the image's resolv.conf is left alone */
-	FLY_DNS_HOST,   /* --dns=host: bind the host's /etc/resolv.conf */
-	FLY_DNS_NONE,   /* --dns=none: nothing is written or bound */
-	FLY_DNS_WRITE,  /* write fly_dns_resolv_conf() to /etc/resolv.conf */
+	FLY_DNS_IMAGE, /* no DNS flag: the image's resolv.conf is left alone */
+	FLY_DNS_HOST,  /* --dns=host: bind the host's /etc/resolv.conf */
+	FLY_DNS_NONE,  /* --dns=none: nothing is written or bound */
+	FLY_DNS_WRITE, /* write fly_dns_resolv_conf() to /etc/resolv.conf */
 };
 
 struct fly_dns_flags {
-	char *const *dns;           /* --dns values */
+	char *const *dns; /* --dns values */
 	size_t n_dns;
-	char *const *search;        /* --dns-search values */
+	char *const *search; /* --dns-search values */
 	size_t n_search;
-	char *const *opts;          /* --dns-opt values */
+	char *const *opts; /* --dns-opt values */
 	size_t n_opts;
-	const char *domain;         /* --dns-domain, NULL when absent */
+	const char *domain; /* --dns-domain, NULL when absent */
 };
 
 struct fly_dns {
 	enum fly_dns_mode mode;
 	/* Each list is NULL-terminated, or NULL when empty. */
-	char **servers;             /* IP addresses */
+	char **servers; /* IP addresses */
 	size_t n_servers;
-	char **search;              /* domain names */
+	char **search; /* domain names */
 	size_t n_search;
-	char **options;             /* resolver options */
+	char **options; /* resolver options */
 	size_t n_options;
-	char *domain;               /* NULL when not given */
+	char *domain; /* NULL when not given */
 };
 
 /* Classify and check the DNS flags.  "host" and "none" must be the only
@@ -64,22 +64,22 @@ void fly_dns_free(struct fly_dns *dns);
 #define FLY_HOSTS_DEFAULT "127.0.0.1 localhost localdomain\n"
 
 enum fly_hosts_mode {
-	FLY_HOSTS_IMAGE,   /* no flag: an existing /etc/hosts is left alone,
+	FLY_HOSTS_IMAGE, /* no flag: an existing /etc/hosts is left alone,
 			    * a missing one gets FLY_HOSTS_DEFAULT */
-	FLY_HOSTS_HOST,    /* --hosts-entry=host: bind the host's /etc/hosts */
-	FLY_HOSTS_WRITE,   /* IP=NAME entries: write fly_hosts_text() */
+	FLY_HOSTS_HOST,  /* --hosts-entry=host: bind the host's /etc/hosts */
+	FLY_HOSTS_WRITE, /* IP=NAME entries: write fly_hosts_text() */
 };
 
 struct fly_hosts_entry {
-	char *ip;                   /* as first given */
-	char **names;               /* in order of appearance, each once,
+	char *ip;     /* as first given */
+	char **names; /* in order of appearance, each once,
 				     * NULL-terminated */
 	size_t n_names;
 };
 
 struct fly_hosts {
 	enum fly_hosts_mode mode;
-	struct fly_hosts_entry *entries;  /* one per address, in order of
+	struct fly_hosts_entry *entries; /* one per address, in order of
 					   * first appearance */
 	size_t n_entries;
 };

@@ -16,8 +16,8 @@ static const struct {
 } units[] = {
 	{ "ns", 1 },
 	{ "us", 1000 },
-	{ "\xc2\xb5s", 1000 },          /* U+00B5 MICRO SIGN */
-	{ "\xce\xbcs", 1000 },          /* U+03BC GREEK SMALL LETTER MU */
+	{ "\xc2\xb5s", 1000 }, /* U+00B5 MICRO SIGN */
+	{ "\xce\xbcs", 1000 }, /* U+03BC GREEK SMALL LETTER MU */
 	{ "ms", 1000000 },
 	{ "s", 1000000000ULL },
 	{ "m", 60 * 1000000000ULL },
@@ -70,8 +70,7 @@ static enum parse_result parse_pair(const char **p, uint64_t *total)
 		return PARSE_BAD;
 	if (whole > (uint64_t)INT64_MAX / unit)
 		return PARSE_TOO_LARGE;
-	v = whole * unit +
-	    (uint64_t)((unsigned __int128)frac * unit / scale);
+	v = whole * unit + (uint64_t)((unsigned __int128)frac * unit / scale);
 	if (v > (uint64_t)INT64_MAX - *total)
 		return PARSE_TOO_LARGE;
 	*total += v;
@@ -108,11 +107,13 @@ int fly_duration_parse(const char *flag, const char *text, int64_t *ret_ns,
 	}
 	r = parse_pairs(p, ret_ns);
 	if (r == PARSE_TOO_LARGE)
-		return fly_usage(err, "%s: \"%s\" is too long a duration",
-				 flag, text);
+		return fly_usage(err, "%s: \"%s\" is too long a duration", flag,
+				 text);
 	if (r != PARSE_OK)
-		return fly_usage(err, "%s: \"%s\" is not a duration such as "
-				 "30m, 1h30m, 10s or 500ms", flag, text);
+		return fly_usage(err,
+				 "%s: \"%s\" is not a duration such as "
+				 "30m, 1h30m, 10s or 500ms",
+				 flag, text);
 	return 0;
 }
 

@@ -22,22 +22,22 @@ int fly_dl_load(const char *soname, const char *const *names, size_t n,
  *   FLY_DL_TABLE(fly_mnt, FLY_MNT_FUNCTIONS) declares struct fly_mnt,
  *   its instance and int fly_mnt_load(struct fly_error *). */
 #define FLY_DL_POINTER(name) __typeof__(name) *name;
-#define FLY_DL_TABLE(table, FUNCTIONS)                 \
-	struct table {                                 \
-		FUNCTIONS(FLY_DL_POINTER)              \
-	};                                             \
-	extern struct table table;                     \
+#define FLY_DL_TABLE(table, FUNCTIONS)    \
+	struct table {                    \
+		FUNCTIONS(FLY_DL_POINTER) \
+	};                                \
+	extern struct table table;        \
 	int table##_load(struct fly_error *err)
 
 /* The definitions that go with FLY_DL_TABLE, in the library's .c file. */
 #define FLY_DL_NAME(name) #name,
-#define FLY_DL_DEFINE(table, FUNCTIONS, soname)                              \
-	struct table table;                                                  \
-	int table##_load(struct fly_error *err)                              \
-	{                                                                    \
+#define FLY_DL_DEFINE(table, FUNCTIONS, soname)                                \
+	struct table table;                                                    \
+	int table##_load(struct fly_error *err)                                \
+	{                                                                      \
 		static const char *const names[] = { FUNCTIONS(FLY_DL_NAME) }; \
-		static bool loaded;                                          \
-		return fly_dl_load(soname, names,                            \
-				   sizeof(names) / sizeof(*names),            \
-				   (void **)&table, &loaded, err);            \
+		static bool loaded;                                            \
+		return fly_dl_load(soname, names,                              \
+				   sizeof(names) / sizeof(*names),             \
+				   (void **)&table, &loaded, err);             \
 	}

@@ -125,12 +125,16 @@ int fly_env_check_assignment(const char *s, struct fly_error *err)
 	const char *eq = strchr(s, '=');
 
 	if (!eq)
-		return fly_usage(err, "--set-env: \"%s\" is not of the form "
-				      "NAME=VALUE", s);
+		return fly_usage(err,
+				 "--set-env: \"%s\" is not of the form "
+				 "NAME=VALUE",
+				 s);
 	name = fly_xasprintf("%.*s", (int)(eq - s), s);
 	if (!fly_is_env_name(name))
-		return fly_usage(err, "--set-env: \"%s\" is not a valid "
-				      "variable name", name);
+		return fly_usage(err,
+				 "--set-env: \"%s\" is not a valid "
+				 "variable name",
+				 name);
 	return 0;
 }
 
@@ -168,8 +172,7 @@ int fly_env_compose(const struct fly_env_sources *src, char ***ret_envp,
 	     i++)
 		env_set(&l, env_defaults[i].name, strlen(env_defaults[i].name),
 			env_defaults[i].value, false);
-	env_set(&l, "AC_APP_NAME", strlen("AC_APP_NAME"), src->app_name,
-		true);
+	env_set(&l, "AC_APP_NAME", strlen("AC_APP_NAME"), src->app_name, true);
 	env_set(&l, "container", strlen("container"), "fly", true);
 
 	qsort(l.v, l.n, sizeof(*l.v), compare_names);
@@ -206,12 +209,16 @@ static int parse_env_line(char *line, size_t len, struct nv_list *l,
 
 	eq = strchr(line, '=');
 	if (!eq)
-		return fly_fail(err, 0, "\"%.80s\" is not of the form "
-				"NAME=VALUE", line);
+		return fly_fail(err, 0,
+				"\"%.80s\" is not of the form "
+				"NAME=VALUE",
+				line);
 	name = fly_xasprintf("%.*s", (int)(eq - line), line);
 	if (!fly_is_env_name(name))
-		return fly_fail(err, 0, "\"%.80s\" is not a valid variable "
-				"name", name);
+		return fly_fail(err, 0,
+				"\"%.80s\" is not a valid variable "
+				"name",
+				name);
 
 	nv_add(l, line, (size_t)(eq - line), eq + 1);
 	return 0;
@@ -271,15 +278,19 @@ int fly_env_read(const char *path, char ***ret_envp, struct fly_error *err)
 	if (fly_read_file(path, ENV_FILE_MAX, &data, &len, err) < 0)
 		return -1;
 	if (len > 0 && data[len - 1] != '\0')
-		return fly_fail(err, 0, "\"%s\": the last entry has no "
-				"terminating NUL byte", path);
+		return fly_fail(err, 0,
+				"\"%s\": the last entry has no "
+				"terminating NUL byte",
+				path);
 
 	for (size_t off = 0; off < len; off += strlen(data + off) + 1, i++) {
 		const char *e = data + off;
 
 		if (!strchr(e, '=') || e[0] == '=')
-			return fly_fail(err, 0, "\"%s\": entry %zu is not of "
-					"the form NAME=VALUE", path, i + 1);
+			return fly_fail(err, 0,
+					"\"%s\": entry %zu is not of "
+					"the form NAME=VALUE",
+					path, i + 1);
 		env_put(&l, e, true);
 	}
 	if (!l.v)

@@ -41,17 +41,17 @@ void fly_env_list_free(struct fly_name_value *list, size_t n);
 int fly_env_check_assignment(const char *s, struct fly_error *err);
 
 struct fly_env_sources {
-	char *const *inherited;   /* NULL-terminated host environment, or
+	char *const *inherited; /* NULL-terminated host environment, or
 				   * NULL without --inherit-env; entries
 				   * without '=' or with an empty name are
 				   * skipped */
-	const struct fly_name_value *image;     /* app.environment */
+	const struct fly_name_value *image; /* app.environment */
 	size_t n_image;
-	const struct fly_name_value *file;      /* --set-env-file entries */
+	const struct fly_name_value *file; /* --set-env-file entries */
 	size_t n_file;
-	char *const *set;         /* --set-env values, "NAME=VALUE" */
+	char *const *set; /* --set-env values, "NAME=VALUE" */
 	size_t n_set;
-	const char *app_name;     /* becomes AC_APP_NAME */
+	const char *app_name; /* becomes AC_APP_NAME */
 };
 
 /* Compose the app's environment as described at the top of this file.

@@ -5,9 +5,10 @@
 
 #include "poison.h"
 
-__attribute__((format(printf, 3, 0)))
-static void vset(struct fly_error *err, int errnum, const char *fmt,
-		 va_list ap)
+__attribute__((format(printf, 3, 0))) static void vset(struct fly_error *err,
+						       int errnum,
+						       const char *fmt,
+						       va_list ap)
 {
 	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 
@@ -17,7 +18,7 @@ static void vset(struct fly_error *err, int errnum, const char *fmt,
 			 strerror(errnum));
 }
 
-int (fly_fail)(struct fly_error *err, int errnum, const char *fmt, ...)
+int(fly_fail)(struct fly_error *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -28,7 +29,7 @@ int (fly_fail)(struct fly_error *err, int errnum, const char *fmt, ...)
 	return -1;
 }
 
-int (fly_usage)(struct fly_error *err, const char *fmt, ...)
+int(fly_usage)(struct fly_error *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -39,7 +40,7 @@ int (fly_usage)(struct fly_error *err, const char *fmt, ...)
 	return -1;
 }
 
-int (fly_wrap)(struct fly_error *err, const char *fmt, ...)
+int(fly_wrap)(struct fly_error *err, const char *fmt, ...)
 {
 	char prefix[512];
 	size_t lp, lm, room;

@@ -42,16 +42,18 @@ static int find_absolute(const struct fly_ctx *ctx, int rootfs_fd,
 				"can't find the executable \"%s\" in the image",
 				name);
 	if (!S_ISREG(st.st_mode))
-		return fly_fail(err, 0, "can't find the executable \"%s\" in "
-				"the image: not a regular file", name);
+		return fly_fail(err, 0,
+				"can't find the executable \"%s\" in "
+				"the image: not a regular file",
+				name);
 
 	*ret_path = fly_xstrdup(name);
 	return 0;
 }
 
 static int find_in_path(const struct fly_ctx *ctx, int rootfs_fd,
-			const char *name, const char *path_env,
-			char **ret_path, struct fly_error *err)
+			const char *name, const char *path_env, char **ret_path,
+			struct fly_error *err)
 {
 	_cleanup_free_ char *dirs = fly_xstrdup(path_env);
 	char *save = NULL;
@@ -67,8 +69,10 @@ static int find_in_path(const struct fly_ctx *ctx, int rootfs_fd,
 		if (stat_in_root(ctx, rootfs_fd, candidate, &st) < 0) {
 			if (not_here(errno))
 				continue;
-			return fly_fail(err, errno, "look for \"%s\" in \"%s\" "
-					"in the image", name, dir);
+			return fly_fail(err, errno,
+					"look for \"%s\" in \"%s\" "
+					"in the image",
+					name, dir);
 		}
 		if (S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
 			*ret_path = FLY_TAKE(candidate);
@@ -76,22 +80,25 @@ static int find_in_path(const struct fly_ctx *ctx, int rootfs_fd,
 		}
 	}
 
-	return fly_fail(err, 0, "can't find the executable \"%s\" in PATH "
-			"\"%s\"", name, path_env);
+	return fly_fail(err, 0,
+			"can't find the executable \"%s\" in PATH "
+			"\"%s\"",
+			name, path_env);
 }
 
 int fly_exec_find(const struct fly_ctx *ctx, int rootfs_fd, const char *name,
-		  const char *path_env, char **ret_path,
-		  struct fly_error *err)
+		  const char *path_env, char **ret_path, struct fly_error *err)
 {
 	int r;
 
 	if (!name || name[0] == '\0')
 		return fly_fail(err, 0, "the executable's name is empty");
 	if (name[0] != '/' && strchr(name, '/'))
-		return fly_fail(err, 0, "can't find the executable \"%s\": "
+		return fly_fail(err, 0,
+				"can't find the executable \"%s\": "
 				"give an absolute path, or a bare name to "
-				"search in PATH", name);
+				"search in PATH",
+				name);
 
 	if (name[0] == '/')
 		r = find_absolute(ctx, rootfs_fd, name, ret_path, err);

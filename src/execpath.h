@@ -23,5 +23,4 @@
  * found: can't find the executable "NAME" in PATH "..." (bare names) or
  * can't find the executable "NAME" in the image (absolute names). */
 int fly_exec_find(const struct fly_ctx *ctx, int rootfs_fd, const char *name,
-		  const char *path_env, char **ret_path,
-		  struct fly_error *err);
+		  const char *path_env, char **ret_path, struct fly_error *err);

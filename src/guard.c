@@ -15,14 +15,14 @@
 /* An entry seen so far, by its normalized name ("rootfs/etc/passwd"). */
 struct seen {
 	char *path;
-	mode_t type;             /* S_IFMT bits; a hard link has its target's */
+	mode_t type; /* S_IFMT bits; a hard link has its target's */
 };
 
 struct fly_guard {
 	bool root;
 	bool have_manifest;
 	bool have_rootfs;
-	void *seen;              /* tsearch() tree of struct seen */
+	void *seen; /* tsearch() tree of struct seen */
 };
 
 static int compare_seen(const void *a, const void *b)
@@ -150,8 +150,9 @@ static int fail_prefix(const struct seen *hit, const char *show,
 	_cleanup_free_ char *prefix = fly_guard_show_name(hit->path);
 
 	if (S_ISLNK(hit->type))
-		return fly_fail(err, 0, "%s: %s goes through the symlink \"%s\"",
-				show, what, prefix);
+		return fly_fail(err, 0,
+				"%s: %s goes through the symlink \"%s\"", show,
+				what, prefix);
 	return fly_fail(err, 0,
 			"%s: %s goes through \"%s\", which is not a directory",
 			show, what, prefix);
@@ -167,9 +168,9 @@ static int check_top(const struct fly_guard_entry *e, const char *show,
 	return 0;
 }
 
-static int check_manifest(struct fly_guard *g,
-			  const struct fly_guard_entry *e, const char *show,
-			  struct fly_guard_verdict *ret, struct fly_error *err)
+static int check_manifest(struct fly_guard *g, const struct fly_guard_entry *e,
+			  const char *show, struct fly_guard_verdict *ret,
+			  struct fly_error *err)
 {
 	if (e->hardlink || !S_ISREG(e->mode))
 		return fly_fail(err, 0, "%s: manifest must be a regular file",
@@ -207,8 +208,7 @@ static int check_hardlink(const struct fly_guard *g,
 {
 	_cleanup_free_ char *target = normalize(e->hardlink);
 	_cleanup_free_ char *shown = fly_guard_show_name(e->hardlink);
-	_cleanup_free_ char *what = fly_xasprintf("hard link to \"%s\"",
-						  shown);
+	_cleanup_free_ char *what = fly_xasprintf("hard link to \"%s\"", shown);
 	const struct seen *hit;
 
 	if (!target)
@@ -236,13 +236,12 @@ static int check_hardlink(const struct fly_guard *g,
 }
 
 static int check_rootfs_entry(struct fly_guard *g,
-			      const struct fly_guard_entry *e,
-			      const char *path, const char *show,
-			      struct fly_guard_verdict *ret, mode_t *ret_type,
-			      struct fly_error *err)
+			      const struct fly_guard_entry *e, const char *path,
+			      const char *show, struct fly_guard_verdict *ret,
+			      mode_t *ret_type, struct fly_error *err)
 {
 	const char *rel = path[strlen("rootfs")] ? path + strlen("rootfs/")
-						   : "";
+						 : "";
 	const struct seen *hit;
 
 	if (!*rel && (e->hardlink || !S_ISDIR(e->mode)))
@@ -256,8 +255,8 @@ static int check_rootfs_entry(struct fly_guard *g,
 		return -1;
 
 	*ret_type = e->mode & S_IFMT;
-	if (e->hardlink && check_hardlink(g, e, show, &ret->hardlink,
-					  ret_type, err) < 0)
+	if (e->hardlink &&
+	    check_hardlink(g, e, show, &ret->hardlink, ret_type, err) < 0)
 		return -1;
 
 	g->have_rootfs = true;
@@ -288,8 +287,10 @@ int fly_guard_check(struct fly_guard *g, const struct fly_guard_entry *e,
 		 fly_str_has_prefix(path, "rootfs/"))
 		r = check_rootfs_entry(g, e, path, show, ret, &type, err);
 	else
-		r = fly_fail(err, 0, "%s: unexpected entry at the top level "
-			     "(only manifest and rootfs/ belong there)", show);
+		r = fly_fail(err, 0,
+			     "%s: unexpected entry at the top level "
+			     "(only manifest and rootfs/ belong there)",
+			     show);
 	if (r < 0) {
 		fly_guard_verdict_clear(ret);
 		return -1;

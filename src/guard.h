@@ -13,25 +13,25 @@
 
 #include "err.h"
 
-#define FLY_MANIFEST_MAX (1024 * 1024)  /* bytes */
+#define FLY_MANIFEST_MAX (1024 * 1024) /* bytes */
 
 enum fly_guard_kind {
-	FLY_GUARD_SKIP,          /* "./", the archive's own top directory */
-	FLY_GUARD_MANIFEST,      /* the manifest file */
-	FLY_GUARD_ROOTFS,        /* rootfs/ itself or an entry under it */
+	FLY_GUARD_SKIP,     /* "./", the archive's own top directory */
+	FLY_GUARD_MANIFEST, /* the manifest file */
+	FLY_GUARD_ROOTFS,   /* rootfs/ itself or an entry under it */
 };
 
 struct fly_guard_entry {
-	const char *name;        /* pathname as stored in the archive */
-	mode_t mode;             /* file type and permission bits */
-	const char *hardlink;    /* hard link target as stored, or NULL */
-	int64_t size;            /* bytes of data the entry carries */
+	const char *name;     /* pathname as stored in the archive */
+	mode_t mode;          /* file type and permission bits */
+	const char *hardlink; /* hard link target as stored, or NULL */
+	int64_t size;         /* bytes of data the entry carries */
 };
 
 struct fly_guard_verdict {
 	enum fly_guard_kind kind;
-	char *path;              /* relative to rootfs/; "" is rootfs/ */
-	char *hardlink;          /* link target relative to rootfs/, or NULL */
+	char *path;     /* relative to rootfs/; "" is rootfs/ */
+	char *hardlink; /* link target relative to rootfs/, or NULL */
 };
 
 struct fly_guard;

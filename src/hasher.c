@@ -102,8 +102,7 @@ static void stop(struct fly_hasher *h)
 	pthread_join(h->thread, NULL);
 }
 
-void fly_hasher_finish(struct fly_hasher *h,
-		       unsigned char md[FLY_SHA512_SIZE])
+void fly_hasher_finish(struct fly_hasher *h, unsigned char md[FLY_SHA512_SIZE])
 {
 	stop(h);
 	fly_nettle.nettle_sha512_digest(&h->sha, FLY_SHA512_SIZE, md);

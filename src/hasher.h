@@ -29,8 +29,7 @@ unsigned char *fly_hasher_take(struct fly_hasher *h);
 void fly_hasher_submit(struct fly_hasher *h, size_t len);
 
 /* Wait for every submitted buffer and write the digest. */
-void fly_hasher_finish(struct fly_hasher *h,
-		       unsigned char md[FLY_SHA512_SIZE]);
+void fly_hasher_finish(struct fly_hasher *h, unsigned char md[FLY_SHA512_SIZE]);
 
 /* Stop the thread (also before finish) and free everything. */
 void fly_hasher_free(struct fly_hasher *h);

@@ -21,9 +21,9 @@
 struct walk {
 	const struct fly_ctx *ctx;
 	int fds[MAX_DEPTH];
-	size_t depth;            /* fds[0] is the root */
-	char cur[PATH_MAX];      /* resolved path of fds[depth] */
-	char *todo;              /* remaining components, malloc'ed */
+	size_t depth;       /* fds[0] is the root */
+	char cur[PATH_MAX]; /* resolved path of fds[depth] */
+	char *todo;         /* remaining components, malloc'ed */
 	int links;
 };
 
@@ -53,8 +53,8 @@ static int walk_push(struct walk *w, int fd, const char *name)
 		return -1;
 	}
 	w->fds[++w->depth] = fd;
-	snprintf(w->cur + len, sizeof(w->cur) - len, "%s%s",
-		 len > 1 ? "/" : "", name);
+	snprintf(w->cur + len, sizeof(w->cur) - len, "%s%s", len > 1 ? "/" : "",
+		 name);
 	return 0;
 }
 
@@ -141,8 +141,8 @@ static int step(struct walk *w, const char *name, bool last,
 	}
 	fd = sys->sys_openat(w->fds[w->depth], name, O_PATH | O_NOFOLLOW, 0);
 	if (fd < 0 && errno == ENOENT && create != FLY_CREATE_NONE) {
-		if (create_missing(w, name,
-				   !last || create == FLY_CREATE_DIR) < 0)
+		if (create_missing(w, name, !last || create == FLY_CREATE_DIR) <
+		    0)
 			return -1;
 		fd = sys->sys_openat(w->fds[w->depth], name,
 				     O_PATH | O_NOFOLLOW, 0);
@@ -213,7 +213,8 @@ int fly_inroot_open(const struct fly_ctx *ctx, int root_fd, const char *path,
 
 	w.fds[0] = dup(root_fd);
 	if (w.fds[0] < 0)
-		return fly_fail(err, errno, "resolve \"%s\" in the image", path);
+		return fly_fail(err, errno, "resolve \"%s\" in the image",
+				path);
 	w.todo = fly_xstrdup(path);
 	r = walk_run(&w, create, &fd);
 	if (r == 0 && check_type(fd, create) < 0)

@@ -9,9 +9,9 @@
 #define FLY_MAX_LINKS 255
 
 enum fly_create {
-	FLY_CREATE_NONE,     /* the path must exist */
-	FLY_CREATE_DIR,      /* create missing parents and a directory */
-	FLY_CREATE_FILE,     /* create missing parents and an empty file */
+	FLY_CREATE_NONE, /* the path must exist */
+	FLY_CREATE_DIR,  /* create missing parents and a directory */
+	FLY_CREATE_FILE, /* create missing parents and an empty file */
 };
 
 /* Open path (absolute, inside the image whose root directory is root_fd)

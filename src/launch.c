@@ -11,8 +11,8 @@
 #include "poison.h"
 
 static const int forwarded[] = {
-	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-	SIGCONT, SIGALRM, SIGPIPE,
+	SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
+	SIGUSR2, SIGWINCH, SIGCONT, SIGALRM, SIGPIPE,
 };
 
 static void forwarded_set(sigset_t *set)
@@ -57,9 +57,11 @@ int fly_launch_enter(const struct fly_ctx *ctx, const struct fly_launch *l,
 
 /* In the child: never returns.  A failure goes to the parent through the
  * close-on-exec pipe, which an exec closes silently. */
-__attribute__((noreturn))
-static void child_exec(const struct fly_ctx *ctx, const struct fly_launch *l,
-		       const char *exe, char *const *argv, int report_fd)
+__attribute__((noreturn)) static void child_exec(const struct fly_ctx *ctx,
+						 const struct fly_launch *l,
+						 const char *exe,
+						 char *const *argv,
+						 int report_fd)
 {
 	struct fly_error err = { 0 };
 
@@ -99,8 +101,8 @@ int fly_launch_spawn(const struct fly_ctx *ctx, const struct fly_launch *l,
 
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return fly_fail(err, errno, "pipe");
-	fly_debug("chroot \"%s\", chdir \"%s\", uid %u gid %u",
-		  l->root_path, l->workdir, (unsigned int)l->creds->uid,
+	fly_debug("chroot \"%s\", chdir \"%s\", uid %u gid %u", l->root_path,
+		  l->workdir, (unsigned int)l->creds->uid,
 		  (unsigned int)l->creds->gid);
 	pid = ctx->sys->sys_fork();
 	if (pid == 0) {

@@ -15,13 +15,13 @@
 
 /* Where and as whom a process of the pod runs. */
 struct fly_launch {
-	int root_fd;                 /* the pod's root */
-	const char *root_path;       /* its host path, for messages */
-	const char *workdir;         /* in the root; must exist */
+	int root_fd;           /* the pod's root */
+	const char *root_path; /* its host path, for messages */
+	const char *workdir;   /* in the root; must exist */
 	const struct fly_creds *creds;
-	bool set_groups;             /* setgroups(2) is allowed */
+	bool set_groups; /* setgroups(2) is allowed */
 	char *const *envp;
-	sigset_t child_mask;         /* the signal mask the process starts with */
+	sigset_t child_mask; /* the signal mask the process starts with */
 };
 
 /* In the calling process: enter the root (chroot, chdir) and take the

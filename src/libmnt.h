@@ -13,20 +13,20 @@
 
 #define FLY_MNT_SONAME "libmount.so.1"
 
-#define FLY_MNT_FUNCTIONS(X) \
-	X(mnt_free_iter) \
-	X(mnt_fs_get_fstype) \
-	X(mnt_fs_get_id) \
+#define FLY_MNT_FUNCTIONS(X)          \
+	X(mnt_free_iter)              \
+	X(mnt_fs_get_fstype)          \
+	X(mnt_fs_get_id)              \
 	X(mnt_fs_get_optional_fields) \
-	X(mnt_fs_get_parent_id) \
-	X(mnt_fs_get_target) \
-	X(mnt_fs_get_vfs_options) \
-	X(mnt_get_builtin_optmap) \
-	X(mnt_new_iter) \
-	X(mnt_new_table_from_file) \
-	X(mnt_optstr_get_flags) \
-	X(mnt_table_get_nents) \
-	X(mnt_table_next_fs) \
+	X(mnt_fs_get_parent_id)       \
+	X(mnt_fs_get_target)          \
+	X(mnt_fs_get_vfs_options)     \
+	X(mnt_get_builtin_optmap)     \
+	X(mnt_new_iter)               \
+	X(mnt_new_table_from_file)    \
+	X(mnt_optstr_get_flags)       \
+	X(mnt_table_get_nents)        \
+	X(mnt_table_next_fs)          \
 	X(mnt_unref_table)
 
 FLY_DL_TABLE(fly_mnt, FLY_MNT_FUNCTIONS);

@@ -8,10 +8,10 @@
 
 #include "dynlib.h"
 
-#define FLY_NETTLE_SONAME "libnettle.so.8"   /* the ABI of nettle 3.x */
+#define FLY_NETTLE_SONAME "libnettle.so.8" /* the ABI of nettle 3.x */
 
 #define FLY_NETTLE_FUNCTIONS(X) \
-	X(nettle_sha512_init) \
+	X(nettle_sha512_init)   \
 	X(nettle_sha512_update) \
 	X(nettle_sha512_digest)
 

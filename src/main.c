@@ -25,7 +25,8 @@ static const char usage_text[] =
 	"  run --pod-manifest=FILE              run the pod FILE describes\n"
 	"  prepare IMAGE ...                    create a pod, print its UUID\n"
 	"  run-prepared UUID                    start a prepared pod\n"
-	"  enter [--app=NAME] UUID [CMD...]     run a command in a running pod\n"
+	"  enter [--app=NAME] UUID [CMD...]     run a command in a running "
+	"pod\n"
 	"  export [--overwrite] UUID OUT.aci    an exited pod as a new ACI\n"
 	"  list [--full] [--format=json]        list the pods\n"
 	"  status [--wait] UUID                 print a pod's state\n"
@@ -107,8 +108,8 @@ int fly_cmd_version(struct fly_ctx *ctx, int argc, char **argv,
 {
 	(void)ctx;
 	(void)err;
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
-			 strcmp(argv[1], "-h") == 0)) {
+	if (argc > 1 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("Usage: fly version\n\nPrint fly's version.\n");
 		return 0;
 	}

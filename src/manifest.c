@@ -27,8 +27,7 @@
 #define ACIDENTIFIER_HINT \
 	"lower-case letters and digits, joined by one of - . _ ~ /"
 #define ACNAME_HINT "lower-case letters and digits, joined by -"
-#define ENV_NAME_HINT \
-	"a letter or _, then letters, digits, _ . or -"
+#define ENV_NAME_HINT "a letter or _, then letters, digits, _ . or -"
 #define IMAGE_ID_HINT "sha512- and 128 lower-case hex digits"
 #define MAX_ID_VALUE ((json_int_t)UINT32_MAX - 1)
 
@@ -37,12 +36,9 @@
 static const char *kind_name(enum fly_json_kind kind)
 {
 	static const char *const names[] = {
-		[FLY_JSON_STRING] = "a string",
-		[FLY_JSON_BOOL] = "a boolean",
-		[FLY_JSON_INT] = "an integer",
-		[FLY_JSON_ARRAY] = "an array",
-		[FLY_JSON_OBJECT] = "an object",
-		[FLY_JSON_ANY] = "a value",
+		[FLY_JSON_STRING] = "a string",  [FLY_JSON_BOOL] = "a boolean",
+		[FLY_JSON_INT] = "an integer",   [FLY_JSON_ARRAY] = "an array",
+		[FLY_JSON_OBJECT] = "an object", [FLY_JSON_ANY] = "a value",
 	};
 
 	return names[kind];
@@ -112,8 +108,8 @@ static char *index_path(const char *path, size_t i)
 	return fly_xasprintf("%s[%zu]", path, i);
 }
 
-int (fly_json_fail)(struct fly_error *err, const char *path,
-		    const char *fmt, ...)
+int(fly_json_fail)(struct fly_error *err, const char *path, const char *fmt,
+		   ...)
 {
 	char msg[sizeof(err->msg)];
 	va_list ap;
@@ -126,8 +122,8 @@ int (fly_json_fail)(struct fly_error *err, const char *path,
 	return fly_fail(err, 0, "%s", msg);
 }
 
-int (fly_json_fail_value)(struct fly_error *err, const char *path,
-			  const char *value, const char *fmt, ...)
+int(fly_json_fail_value)(struct fly_error *err, const char *path,
+			 const char *value, const char *fmt, ...)
 {
 	_cleanup_free_ char *quoted = quote(value);
 	char msg[sizeof(err->msg)];
@@ -184,7 +180,8 @@ int fly_json_check_object(json_t *v, const char *path,
 
 	if (check_kind(v, path, FLY_JSON_OBJECT, err) < 0)
 		return -1;
-	json_object_foreach(v, key, member) {
+	json_object_foreach(v, key, member)
+	{
 		if (check_member(find_field(fields, key), member, path, key,
 				 err) < 0)
 			return -1;
@@ -208,8 +205,9 @@ int fly_json_int(json_t *v, const char *path, json_int_t min, json_int_t max,
 	if (n < min || n > max)
 		return fly_json_fail(err, path,
 				     "%" JSON_INTEGER_FORMAT " is out of range"
-				     " (%" JSON_INTEGER_FORMAT " to %"
-				     JSON_INTEGER_FORMAT ")", n, min, max);
+				     " (%" JSON_INTEGER_FORMAT
+				     " to %" JSON_INTEGER_FORMAT ")",
+				     n, min, max);
 	if (ret)
 		*ret = n;
 	return 0;
@@ -363,7 +361,8 @@ static int parse_strv(json_t *v, const char *path, char ***ret,
 	if (v && check_kind(v, path, FLY_JSON_ARRAY, err) < 0)
 		return -1;
 	list = fly_xcalloc(json_array_size(v) + 1, sizeof(*list));
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *p = index_path(path, i);
 
 		if (check_kind(item, p, FLY_JSON_STRING, err) < 0)
@@ -403,7 +402,7 @@ static json_t *strv_to_json(char *const *v)
 /* ---- {name, value} lists ---- */
 
 struct nv_rules {
-	const char *what;            /* for duplicates: "label" */
+	const char *what; /* for duplicates: "label" */
 	bool (*valid_name)(const char *name);
 	const char *name_hint;
 	int (*check)(const struct fly_name_value *nv, const char *path,
@@ -466,7 +465,8 @@ static int parse_name_values(json_t *v, const char *path,
 	if (check_kind(v, path, FLY_JSON_ARRAY, err) < 0)
 		return -1;
 	list = fly_xcalloc(json_array_size(v), sizeof(*list));
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		if (parse_list_entry(item, path, i, rules, list, err) < 0) {
 			fly_name_values_free(list, i + 1);
 			return -1;
@@ -483,7 +483,8 @@ static int check_label(const struct fly_name_value *nv, const char *path,
 	_cleanup_free_ char *p = fly_json_path(path, "name");
 
 	if (strcmp(nv->name, "name") == 0)
-		return fly_json_fail(err, p, "\"name\" is not allowed as a"
+		return fly_json_fail(err, p,
+				     "\"name\" is not allowed as a"
 				     " label (it is the image's own name)");
 	return 0;
 }
@@ -508,22 +509,22 @@ static int check_os_arch(const struct fly_name_value *list, size_t n,
 	if (os && !fly_is_os(os)) {
 		_cleanup_free_ char *p = label_value_path(list, n, "os", path);
 
-		return fly_json_fail_value(err, p, os, "is not a supported os"
+		return fly_json_fail_value(err, p, os,
+					   "is not a supported os"
 					   " (linux, freebsd or darwin)");
 	}
 	if (os && arch && !fly_is_arch_for_os(os, arch)) {
 		_cleanup_free_ char *p = label_value_path(list, n, "arch",
 							  path);
 
-		return fly_json_fail_value(err, p, arch,
-					   "is not a valid arch for os \"%s\"",
-					   os);
+		return fly_json_fail_value(
+			err, p, arch, "is not a valid arch for os \"%s\"", os);
 	}
 	return 0;
 }
 
-static int check_annotation(const struct fly_name_value *nv,
-			    const char *path, struct fly_error *err)
+static int check_annotation(const struct fly_name_value *nv, const char *path,
+			    struct fly_error *err)
 {
 	_cleanup_free_ char *p = fly_json_path(path, "value");
 	bool is_url = strcmp(nv->name, "homepage") == 0 ||
@@ -540,13 +541,22 @@ static int check_annotation(const struct fly_name_value *nv,
 }
 
 static const struct nv_rules label_rules = {
-	"label", fly_is_acidentifier, ACIDENTIFIER_HINT, check_label,
+	"label",
+	fly_is_acidentifier,
+	ACIDENTIFIER_HINT,
+	check_label,
 };
 static const struct nv_rules annotation_rules = {
-	"annotation", fly_is_acidentifier, ACIDENTIFIER_HINT, check_annotation,
+	"annotation",
+	fly_is_acidentifier,
+	ACIDENTIFIER_HINT,
+	check_annotation,
 };
 static const struct nv_rules env_rules = {
-	"environment variable", fly_is_env_name, ENV_NAME_HINT, NULL,
+	"environment variable",
+	fly_is_env_name,
+	ENV_NAME_HINT,
+	NULL,
 };
 
 int fly_labels_parse(json_t *v, const char *path, struct fly_name_value **ret,
@@ -586,7 +596,8 @@ int fly_string_map_parse(json_t *v, const char *path,
 	if (check_kind(v, path, FLY_JSON_OBJECT, err) < 0)
 		return -1;
 	list = fly_xcalloc(json_object_size(v), sizeof(*list));
-	json_object_foreach(v, key, item) {
+	json_object_foreach(v, key, item)
+	{
 		_cleanup_free_ char *p = fly_json_path(path, key);
 
 		if (check_kind(item, p, FLY_JSON_STRING, err) < 0) {
@@ -640,8 +651,8 @@ json_t *fly_string_map_to_json(const struct fly_name_value *list, size_t n)
 	json_t *obj = json_object();
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *value = list[i].name ? json_string(list[i].value) :
-			        NULL;
+		json_t *value = list[i].name ? json_string(list[i].value)
+					     : NULL;
 
 		if (!fly_json_put(obj, list[i].name, value)) {
 			json_decref(obj);
@@ -653,8 +664,8 @@ json_t *fly_string_map_to_json(const struct fly_name_value *list, size_t n)
 
 /* ---- isolators ---- */
 
-static int fail_at_key(struct fly_error *err, const char *path,
-		       const char *key, const char *msg)
+static int fail_at_key(struct fly_error *err, const char *path, const char *key,
+		       const char *msg)
 {
 	_cleanup_free_ char *p = fly_json_path(path, key);
 
@@ -672,7 +683,8 @@ static int check_quantity(json_t *obj, const char *key, const char *path,
 	if (!v)
 		return 0;
 	if (!fly_is_quantity(s))
-		return fly_json_fail_value(err, p, s, "is not a quantity"
+		return fly_json_fail_value(err, p, s,
+					   "is not a quantity"
 					   " (such as 500m, 1.5Gi or 1e3)");
 	if (*s == '-')
 		return fly_json_fail_value(err, p, s, "is negative");
@@ -736,7 +748,8 @@ static int check_name_set(json_t *value, const char *path,
 
 	if (json_array_size(set) == 0)
 		return fly_json_fail(err, p, "must not be empty");
-	json_array_foreach(set, i, item) {
+	json_array_foreach(set, i, item)
+	{
 		_cleanup_free_ char *ip = index_path(p, i);
 
 		if (check_kind(item, ip, FLY_JSON_STRING, err) < 0)
@@ -778,8 +791,7 @@ static const struct fly_json_field seccomp_fields[] = {
 };
 
 /* An empty errno means the default: blocked calls kill with SIGSYS. */
-static int check_seccomp(json_t *value, const char *path,
-			 struct fly_error *err)
+static int check_seccomp(json_t *value, const char *path, struct fly_error *err)
 {
 	_cleanup_free_ char *p = fly_json_path(path, "errno");
 	const char *name;
@@ -789,7 +801,8 @@ static int check_seccomp(json_t *value, const char *path,
 		return -1;
 	name = json_string_value(fly_json_get(value, "errno"));
 	if (name && *name && !is_errno_name(name))
-		return fly_json_fail_value(err, p, name, "is not an errno name"
+		return fly_json_fail_value(err, p, name,
+					   "is not an errno name"
 					   " (such as EPERM)");
 	return 0;
 }
@@ -800,15 +813,12 @@ static int check_bool(json_t *value, const char *path, struct fly_error *err)
 }
 
 static const struct fly_json_field selinux_fields[] = {
-	{ "user", FLY_JSON_STRING, true },
-	{ "role", FLY_JSON_STRING, true },
-	{ "type", FLY_JSON_STRING, true },
-	{ "level", FLY_JSON_STRING, true },
+	{ "user", FLY_JSON_STRING, true }, { "role", FLY_JSON_STRING, true },
+	{ "type", FLY_JSON_STRING, true }, { "level", FLY_JSON_STRING, true },
 	{ NULL, FLY_JSON_ANY, false },
 };
 
-static int check_selinux(json_t *value, const char *path,
-			 struct fly_error *err)
+static int check_selinux(json_t *value, const char *path, struct fly_error *err)
 {
 	if (fly_json_check_object(value, path, selinux_fields, err) < 0)
 		return -1;
@@ -832,15 +842,15 @@ static int check_cpu_shares(json_t *value, const char *path,
 }
 
 /* An object of sysctl names to string values. */
-static int check_sysctl(json_t *value, const char *path,
-			struct fly_error *err)
+static int check_sysctl(json_t *value, const char *path, struct fly_error *err)
 {
 	const char *key;
 	json_t *item;
 
 	if (check_kind(value, path, FLY_JSON_OBJECT, err) < 0)
 		return -1;
-	json_object_foreach(value, key, item) {
+	json_object_foreach(value, key, item)
+	{
 		_cleanup_free_ char *p = fly_json_path(path, key);
 
 		if (!*key)
@@ -854,7 +864,7 @@ static int check_sysctl(json_t *value, const char *path,
 struct isolator_kind {
 	const char *name;
 	int (*check)(json_t *value, const char *path, struct fly_error *err);
-	const char *group;           /* at most one of a group per list */
+	const char *group; /* at most one of a group per list */
 	bool pod_only;
 };
 
@@ -910,7 +920,8 @@ static int parse_isolator(json_t *v, const char *path, enum fly_scope scope,
 		return fly_json_fail_value(err, name_path, name,
 					   "is not an isolator fly knows");
 	if (kind->pod_only && scope != FLY_SCOPE_POD)
-		return fly_json_fail_value(err, name_path, name, "is allowed"
+		return fly_json_fail_value(err, name_path, name,
+					   "is allowed"
 					   " only in a pod manifest");
 	value = json_object_get(v, "value");
 	if (kind->check(value, value_path, err) < 0)
@@ -936,8 +947,10 @@ static int check_isolator_group(const struct fly_isolator *list, size_t i,
 			return fly_json_fail(err, path,
 					     "duplicate isolator \"%s\"",
 					     kind->name);
-		return fly_json_fail(err, path, "\"%s\" cannot be combined with"
-				     " \"%s\"", kind->name, other->name);
+		return fly_json_fail(err, path,
+				     "\"%s\" cannot be combined with"
+				     " \"%s\"",
+				     kind->name, other->name);
 	}
 	return 0;
 }
@@ -957,7 +970,8 @@ int fly_isolators_parse(json_t *v, const char *path, enum fly_scope scope,
 	if (check_kind(v, path, FLY_JSON_ARRAY, err) < 0)
 		return -1;
 	list = fly_xcalloc(json_array_size(v), sizeof(*list));
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *p = index_path(path, i);
 
 		if (parse_isolator(item, p, scope, &list[i], err) < 0 ||
@@ -1021,23 +1035,25 @@ int fly_port_parse(json_t *v, const char *path, struct fly_port *ret,
 		return -1;
 	if (!*string_of(v, "protocol"))
 		return fail_at_key(err, path, "protocol", "must not be empty");
-	if (fly_json_int(json_object_get(v, "port"), port_path, 1, 65535,
-			 &port, err) < 0)
+	if (fly_json_int(json_object_get(v, "port"), port_path, 1, 65535, &port,
+			 err) < 0)
 		return -1;
 	count_v = fly_json_get(v, "count");
-	if (count_v && fly_json_int(count_v, count_path, 1, 65535, &count,
-				    err) < 0)
+	if (count_v &&
+	    fly_json_int(count_v, count_path, 1, 65535, &count, err) < 0)
 		return -1;
 	if (port + count > 65536)
-		return fly_json_fail(err, path, "ports %" JSON_INTEGER_FORMAT
+		return fly_json_fail(err, path,
+				     "ports %" JSON_INTEGER_FORMAT
 				     " to %" JSON_INTEGER_FORMAT " go beyond"
-				     " 65535", port, port + count - 1);
+				     " 65535",
+				     port, port + count - 1);
 	ret->name = fly_xstrdup(string_of(v, "name"));
 	ret->protocol = fly_xstrdup(string_of(v, "protocol"));
 	ret->port = (unsigned int)port;
 	ret->count = (unsigned int)count;
-	ret->socket_activated = json_is_true(fly_json_get(v,
-							  "socketActivated"));
+	ret->socket_activated = json_is_true(
+		fly_json_get(v, "socketActivated"));
 	return 0;
 }
 
@@ -1088,19 +1104,20 @@ static int parse_gids(json_t *obj, const char *path, struct fly_app *app,
 {
 	json_t *upper = fly_json_get(obj, "supplementaryGIDs");
 	json_t *lower = fly_json_get(obj, "supplementaryGids");
-	_cleanup_free_ char *p = fly_json_path(path, upper ?
-					       "supplementaryGIDs" :
-					       "supplementaryGids");
+	_cleanup_free_ char *p = fly_json_path(
+		path, upper ? "supplementaryGIDs" : "supplementaryGids");
 	json_t *list = upper ? upper : lower;
 	json_t *item;
 	size_t i;
 
 	if (upper && lower)
-		return fly_json_fail(err, path, "both \"supplementaryGIDs\" and"
+		return fly_json_fail(err, path,
+				     "both \"supplementaryGIDs\" and"
 				     " \"supplementaryGids\" given; keep one");
 	app->supplementary_gids = fly_xcalloc(json_array_size(list),
 					      sizeof(gid_t));
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		_cleanup_free_ char *ip = index_path(p, i);
 		json_int_t gid;
 
@@ -1126,8 +1143,8 @@ static int parse_working_directory(json_t *obj, const char *path,
 	return 0;
 }
 
-static int parse_environment(json_t *obj, const char *path,
-			     struct fly_app *app, struct fly_error *err)
+static int parse_environment(json_t *obj, const char *path, struct fly_app *app,
+			     struct fly_error *err)
 {
 	_cleanup_free_ char *p = fly_json_path(path, "environment");
 
@@ -1154,7 +1171,8 @@ static int parse_handler(json_t *v, const char *path,
 		return -1;
 	name = string_of(v, "name");
 	if (strcmp(name, "pre-start") != 0 && strcmp(name, "post-stop") != 0)
-		return fly_json_fail_value(err, name_path, name, "is not an"
+		return fly_json_fail_value(err, name_path, name,
+					   "is not an"
 					   " event (pre-start or post-stop)");
 	if (parse_strv(json_object_get(v, "exec"), exec_path, &exec, err) < 0 ||
 	    check_exec(exec, exec_path, true, err) < 0)
@@ -1175,7 +1193,8 @@ static int parse_event_handlers(json_t *obj, const char *path,
 
 	list = fly_xcalloc(json_array_size(v), sizeof(*list));
 	app->event_handlers = list;
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *ip = index_path(p, i);
 
 		if (parse_handler(item, ip, &list[i], err) < 0)
@@ -1183,7 +1202,8 @@ static int parse_event_handlers(json_t *obj, const char *path,
 		app->n_event_handlers++;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(list[j].name, list[i].name) == 0)
-				return fly_json_fail(err, ip, "duplicate event"
+				return fly_json_fail(err, ip,
+						     "duplicate event"
 						     " handler \"%s\"",
 						     list[i].name);
 	}
@@ -1208,8 +1228,7 @@ static const struct fly_json_field mount_point_fields[] = {
 };
 
 static int parse_mount_point(json_t *v, const char *path,
-			     struct fly_mount_point *ret,
-			     struct fly_error *err)
+			     struct fly_mount_point *ret, struct fly_error *err)
 {
 	_cleanup_free_ char *name_path = fly_json_path(path, "name");
 	_cleanup_free_ char *target_path = fly_json_path(path, "path");
@@ -1235,7 +1254,8 @@ static int parse_mount_points(json_t *obj, const char *path,
 
 	list = fly_xcalloc(json_array_size(v), sizeof(*list));
 	app->mount_points = list;
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *ip = index_path(p, i);
 
 		if (parse_mount_point(item, ip, &list[i], err) < 0)
@@ -1243,7 +1263,8 @@ static int parse_mount_points(json_t *obj, const char *path,
 		app->n_mount_points++;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(list[j].name, list[i].name) == 0)
-				return fly_json_fail(err, ip, "duplicate mount"
+				return fly_json_fail(err, ip,
+						     "duplicate mount"
 						     " point \"%s\"",
 						     list[i].name);
 	}
@@ -1262,7 +1283,8 @@ static int parse_ports(json_t *obj, const char *path, struct fly_app *app,
 
 	list = fly_xcalloc(json_array_size(v), sizeof(*list));
 	app->ports = list;
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *ip = index_path(p, i);
 
 		if (fly_port_parse(item, ip, &list[i], err) < 0)
@@ -1270,14 +1292,16 @@ static int parse_ports(json_t *obj, const char *path, struct fly_app *app,
 		app->n_ports++;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(list[j].name, list[i].name) == 0)
-				return fly_json_fail(err, ip, "duplicate port"
-						     " \"%s\"", list[i].name);
+				return fly_json_fail(err, ip,
+						     "duplicate port"
+						     " \"%s\"",
+						     list[i].name);
 	}
 	return 0;
 }
 
-static int parse_user_maps(json_t *obj, const char *path,
-			   struct fly_app *app, struct fly_error *err)
+static int parse_user_maps(json_t *obj, const char *path, struct fly_app *app,
+			   struct fly_error *err)
 {
 	_cleanup_free_ char *ann = fly_json_path(path, "userAnnotations");
 	_cleanup_free_ char *labels = fly_json_path(path, "userLabels");
@@ -1378,8 +1402,8 @@ static json_t *gids_to_json(const struct fly_app *app)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < app->n_supplementary_gids; i++)
-		json_array_append_new(arr, json_integer(
-			app->supplementary_gids[i]));
+		json_array_append_new(arr,
+				      json_integer(app->supplementary_gids[i]));
 	return arr;
 }
 
@@ -1423,8 +1447,8 @@ static json_t *ports_to_json(const struct fly_app *app)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < app->n_ports; i++)
-		if (json_array_append_new(arr, fly_port_to_json(
-					  &app->ports[i])) < 0) {
+		if (json_array_append_new(
+			    arr, fly_port_to_json(&app->ports[i])) < 0) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -1442,19 +1466,23 @@ json_t *fly_app_to_json(const struct fly_app *app)
 	     fly_json_put_list(obj, "supplementaryGIDs", gids_to_json(app)) &&
 	     (!app->working_directory ||
 	      fly_json_put(obj, "workingDirectory",
-		  json_string(app->working_directory))) &&
-	     fly_json_put_list(obj, "environment", fly_name_values_to_json(
-			      app->environment, app->n_environment)) &&
+			   json_string(app->working_directory))) &&
+	     fly_json_put_list(obj, "environment",
+			       fly_name_values_to_json(app->environment,
+						       app->n_environment)) &&
 	     fly_json_put_list(obj, "eventHandlers", handlers_to_json(app)) &&
-	     fly_json_put_list(obj, "isolators", fly_isolators_to_json(
-			      app->isolators, app->n_isolators)) &&
+	     fly_json_put_list(
+		     obj, "isolators",
+		     fly_isolators_to_json(app->isolators, app->n_isolators)) &&
 	     fly_json_put_list(obj, "mountPoints", mount_points_to_json(app)) &&
 	     fly_json_put_list(obj, "ports", ports_to_json(app)) &&
-	     fly_json_put_list(obj, "userAnnotations", fly_string_map_to_json(
-			      app->user_annotations,
-			      app->n_user_annotations)) &&
-	     fly_json_put_list(obj, "userLabels", fly_string_map_to_json(
-			      app->user_labels, app->n_user_labels));
+	     fly_json_put_list(
+		     obj, "userAnnotations",
+		     fly_string_map_to_json(app->user_annotations,
+					    app->n_user_annotations)) &&
+	     fly_json_put_list(obj, "userLabels",
+			       fly_string_map_to_json(app->user_labels,
+						      app->n_user_labels));
 	return ok ? FLY_TAKE(obj) : NULL;
 }
 
@@ -1486,8 +1514,8 @@ static int parse_dependency(json_t *v, const char *path,
 		return -1;
 	if ((id && fly_json_check_image_id(id, id_path, err) < 0) ||
 	    (fly_json_get(v, "size") &&
-	     fly_json_int(json_object_get(v, "size"), size_path, 0,
-			  LLONG_MAX, &size, err) < 0) ||
+	     fly_json_int(json_object_get(v, "size"), size_path, 0, LLONG_MAX,
+			  &size, err) < 0) ||
 	    fly_labels_parse(fly_json_get(v, "labels"), labels_path,
 			     &ret->labels, &ret->n_labels, err) < 0)
 		return -1;
@@ -1506,7 +1534,8 @@ static int parse_dependencies(json_t *root, struct fly_image_manifest *m,
 
 	m->dependencies = fly_xcalloc(json_array_size(v),
 				      sizeof(*m->dependencies));
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *p = index_path("dependencies", i);
 
 		if (parse_dependency(item, p, &m->dependencies[i], err) < 0)
@@ -1584,8 +1613,8 @@ int fly_image_manifest_parse(const char *text, size_t len,
 				      err) < 0 ||
 	    fly_json_check_object(root, "", image_fields, err) < 0 ||
 	    parse_image_name(root, m, err) < 0 ||
-	    fly_labels_parse(fly_json_get(root, "labels"), "labels",
-			     &m->labels, &m->n_labels, err) < 0 ||
+	    fly_labels_parse(fly_json_get(root, "labels"), "labels", &m->labels,
+			     &m->n_labels, err) < 0 ||
 	    parse_image_app(root, m, err) < 0 ||
 	    parse_dependencies(root, m, err) < 0 ||
 	    parse_path_whitelist(root, m, err) < 0 ||

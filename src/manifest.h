@@ -13,14 +13,14 @@
 
 #include "err.h"
 
-struct fly_name_value {          /* labels, annotations, environment */
+struct fly_name_value { /* labels, annotations, environment */
 	char *name;
 	char *value;
 };
 
 struct fly_mount_point {
-	char *name;                  /* ACName */
-	char *path;                  /* absolute */
+	char *name; /* ACName */
+	char *path; /* absolute */
 	bool read_only;
 };
 
@@ -33,22 +33,22 @@ struct fly_port {
 };
 
 struct fly_event_handler {
-	char *name;                  /* "pre-start" or "post-stop" */
-	char **exec;                 /* NULL-terminated */
+	char *name;  /* "pre-start" or "post-stop" */
+	char **exec; /* NULL-terminated */
 };
 
 struct fly_isolator {
 	char *name;
-	json_t *value;               /* validated, kept as JSON */
+	json_t *value; /* validated, kept as JSON */
 };
 
 struct fly_app {
-	char **exec;                 /* NULL-terminated; may be empty */
+	char **exec; /* NULL-terminated; may be empty */
 	char *user;
 	char *group;
 	gid_t *supplementary_gids;
 	size_t n_supplementary_gids;
-	char *working_directory;     /* NULL when absent */
+	char *working_directory; /* NULL when absent */
 	struct fly_name_value *environment;
 	size_t n_environment;
 	struct fly_event_handler *event_handlers;
@@ -61,16 +61,16 @@ struct fly_app {
 	size_t n_ports;
 	struct fly_name_value *user_annotations; /* free-form, never used */
 	size_t n_user_annotations;
-	struct fly_name_value *user_labels;      /* free-form, never used */
+	struct fly_name_value *user_labels; /* free-form, never used */
 	size_t n_user_labels;
 };
 
 struct fly_dependency {
 	char *image_name;
-	char *image_id;              /* NULL when absent */
+	char *image_id; /* NULL when absent */
 	struct fly_name_value *labels;
 	size_t n_labels;
-	uint64_t size;               /* 0 when absent */
+	uint64_t size; /* 0 when absent */
 };
 
 struct fly_image_manifest {
@@ -78,13 +78,13 @@ struct fly_image_manifest {
 	char *name;
 	struct fly_name_value *labels;
 	size_t n_labels;
-	struct fly_app *app;         /* NULL when the image has no app */
+	struct fly_app *app; /* NULL when the image has no app */
 	struct fly_dependency *dependencies;
 	size_t n_dependencies;
-	char **path_whitelist;       /* NULL-terminated; may be empty */
+	char **path_whitelist; /* NULL-terminated; may be empty */
 	struct fly_name_value *annotations;
 	size_t n_annotations;
-	json_t *json;                /* the document as parsed */
+	json_t *json; /* the document as parsed */
 };
 
 /* Parse and validate the JSON text of an image manifest. */
@@ -128,23 +128,23 @@ enum fly_json_kind {
 	FLY_JSON_INT,
 	FLY_JSON_ARRAY,
 	FLY_JSON_OBJECT,
-	FLY_JSON_ANY,                /* any value, null included */
+	FLY_JSON_ANY, /* any value, null included */
 };
 
-struct fly_json_field {          /* one key an object may hold */
+struct fly_json_field { /* one key an object may hold */
 	const char *key;
 	enum fly_json_kind kind;
 	bool required;
 };
 
 /* "path: message", or just the message at the document's top. */
-__attribute__((format(printf, 3, 4)))
-int fly_json_fail(struct fly_error *err, const char *path,
-		  const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int fly_json_fail(struct fly_error *err,
+							const char *path,
+							const char *fmt, ...);
 /* "path: \"value\" message" with value quoted and escaped as JSON. */
-__attribute__((format(printf, 4, 5)))
-int fly_json_fail_value(struct fly_error *err, const char *path,
-			const char *value, const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) int fly_json_fail_value(
+	struct fly_error *err, const char *path, const char *value,
+	const char *fmt, ...);
 /* Both always return -1: told to clang --analyze as in err.h. */
 #ifdef __clang_analyzer__
 #define fly_json_fail(...) (fly_json_fail(__VA_ARGS__), -1)

@@ -55,8 +55,8 @@ static void note_mounted(struct fly_mount_state *st, int fd,
 		target[len] = '\0';
 	st->mounted = fly_xrealloc(st->mounted,
 				   (st->n_mounted + 1) * sizeof(char *));
-	st->mounted[st->n_mounted++] =
-		fly_xstrdup(len >= 0 ? target : fallback);
+	st->mounted[st->n_mounted++] = fly_xstrdup(len >= 0 ? target
+							    : fallback);
 }
 
 /* A hint where errno alone would mislead. */
@@ -66,21 +66,23 @@ static const char *hint_for(int e, bool userns_likely)
 	case ENOSPC:
 		return " (the mount limit: see /proc/sys/fs/mount-max)";
 	case EPERM:
-		return userns_likely ?
-			" (a mount locked by the user namespace, or one "
-			"that needs real root)" : "";
+		return userns_likely ? " (a mount locked by the user "
+				       "namespace, or one "
+				       "that needs real root)"
+				     : "";
 	case EINVAL:
-		return userns_likely ?
-			" (in a user namespace a source with submounts can "
-			"only be bound with recursive=true)" : "";
+		return userns_likely ? " (in a user namespace a source with "
+				       "submounts can "
+				       "only be bound with recursive=true)"
+				     : "";
 	default:
 		return "";
 	}
 }
 
-__attribute__((format(printf, 5, 6)))
-static int op_fail(const struct fly_ctx *ctx, const struct fly_mount_op *op,
-		   struct fly_error *err, int e, const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int op_fail(
+	const struct fly_ctx *ctx, const struct fly_mount_op *op,
+	struct fly_error *err, int e, const char *fmt, ...)
 {
 	char what[1024];
 	va_list ap;
@@ -105,14 +107,13 @@ static int resolve_target(const struct fly_ctx *ctx,
 	if (fly_inroot_open(ctx, st->root_fd, op->target, create, ret_fd, NULL,
 			    err) < 0) {
 		if (err->errnum == ENOTDIR || err->errnum == EISDIR)
-			return fly_fail(err, err->errnum,
-					"%s: the target \"%s\" in the image "
-					"is a %s, the source a %s",
-					op->what, op->target,
-					err->errnum == ENOTDIR ? "file" :
-								 "directory",
-					err->errnum == ENOTDIR ? "directory" :
-								 "file");
+			return fly_fail(
+				err, err->errnum,
+				"%s: the target \"%s\" in the image "
+				"is a %s, the source a %s",
+				op->what, op->target,
+				err->errnum == ENOTDIR ? "file" : "directory",
+				err->errnum == ENOTDIR ? "directory" : "file");
 		return fly_wrap(err, "%s", op->what);
 	}
 	return 0;
@@ -137,7 +138,7 @@ static int bind_new_api(const struct fly_ctx *ctx, struct fly_mount_state *st,
 	}
 	return sys->sys_move_mount(tree, "", target_fd, "",
 				   MOVE_MOUNT_F_EMPTY_PATH |
-				   MOVE_MOUNT_T_EMPTY_PATH);
+					   MOVE_MOUNT_T_EMPTY_PATH);
 }
 
 static int do_bind(const struct fly_ctx *ctx, struct fly_mount_state *st,
@@ -172,11 +173,12 @@ static int do_bind(const struct fly_ctx *ctx, struct fly_mount_state *st,
 
 static unsigned long flags_of_mount(int fd)
 {
-	static const struct { unsigned long st, ms; } map[] = {
-		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
-		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
-		{ ST_NODIRATIME, MS_NODIRATIME },
-		{ ST_RELATIME, MS_RELATIME },
+	static const struct {
+		unsigned long st, ms;
+	} map[] = {
+		{ ST_NOSUID, MS_NOSUID },         { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },         { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
 	};
 	struct statvfs sv;
 	unsigned long flags = 0;
@@ -242,15 +244,14 @@ static bool exists_in_root(const struct fly_ctx *ctx,
 	struct fly_error ignored;
 	int fd = -1;
 
-	if (fly_inroot_open(ctx, st->root_fd, path, FLY_CREATE_NONE, &fd,
-			    NULL, &ignored) < 0)
+	if (fly_inroot_open(ctx, st->root_fd, path, FLY_CREATE_NONE, &fd, NULL,
+			    &ignored) < 0)
 		return false;
 	close(fd);
 	return true;
 }
 
-static int do_write_file(const struct fly_ctx *ctx,
-			 struct fly_mount_state *st,
+static int do_write_file(const struct fly_ctx *ctx, struct fly_mount_state *st,
 			 const struct fly_mount_op *op, struct fly_error *err)
 {
 	_cleanup_close_ int pfd = -1, fd = -1;
@@ -268,13 +269,11 @@ static int do_write_file(const struct fly_ctx *ctx,
 		return op_fail(ctx, op, err, errno, "stat \"%s\"", op->target);
 	if (!S_ISREG(sb.st_mode))
 		return op_fail(ctx, op, err, 0,
-			       "write \"%s\": not a regular file",
-			       op->target);
+			       "write \"%s\": not a regular file", op->target);
 	fly_fd_path(pfd, fdpath);
 	fd = ctx->sys->sys_open(fdpath, O_WRONLY | O_TRUNC, 0);
 	if (fd < 0 || fly_write_all(fd, op->data, strlen(op->data)) < 0)
-		return op_fail(ctx, op, err, errno, "write \"%s\"",
-			       op->target);
+		return op_fail(ctx, op, err, errno, "write \"%s\"", op->target);
 	return 0;
 }
 
@@ -306,8 +305,7 @@ static int open_root(const struct fly_ctx *ctx, struct fly_mount_state *st,
 {
 	st->root_fd = ctx->sys->sys_open(op->target, O_PATH | O_DIRECTORY, 0);
 	if (st->root_fd < 0)
-		return op_fail(ctx, op, err, errno, "open \"%s\"",
-			       op->target);
+		return op_fail(ctx, op, err, errno, "open \"%s\"", op->target);
 	return 0;
 }
 
@@ -325,8 +323,8 @@ static int copy_and_bind(const struct fly_ctx *ctx,
 	if (op->source &&
 	    fly_tree_merge(ctx, op->source, op->target, false, err) < 0)
 		return fly_wrap(err, "%s: copy the image", op->what);
-	if (ctx->sys->sys_mount(op->target, op->target, "none", MS_BIND,
-				NULL) < 0)
+	if (ctx->sys->sys_mount(op->target, op->target, "none", MS_BIND, NULL) <
+	    0)
 		return op_fail(ctx, op, err, errno, "bind \"%s\" on itself",
 			       op->target);
 	return 0;
@@ -346,7 +344,8 @@ static int do_rootfs(const struct fly_ctx *ctx, struct fly_mount_state *st,
 			return op_fail(ctx, op, err, e,
 				       "mount overlay on \"%s\"", op->target);
 		fly_debug("overlay refused (%s): the app gets a copy of the "
-			  "image", strerror(e));
+			  "image",
+			  strerror(e));
 		if (copy_and_bind(ctx, op, err) < 0)
 			return -1;
 	}
@@ -365,13 +364,13 @@ static int do_clone(const struct fly_ctx *ctx, struct fly_mount_state *st,
 	fd = ctx->sys->sys_open_tree(AT_FDCWD, op->source, flags);
 	if (fd < 0 && errno == ENOSYS) {
 		fly_debug("%s: no open_tree: mounts the app makes under it "
-			  "will not reach the host", op->what);
+			  "will not reach the host",
+			  op->what);
 		st->classic = true;
 		return 0;
 	}
 	if (fd < 0)
-		return op_fail(ctx, op, err, errno, "clone \"%s\"",
-			       op->source);
+		return op_fail(ctx, op, err, errno, "clone \"%s\"", op->source);
 	st->slots[op->slot] = fd;
 	return 0;
 }
@@ -394,8 +393,7 @@ static int apply(const struct fly_ctx *ctx, struct fly_mount_state *st,
 		return do_propagation(ctx, op, MS_SHARED | MS_REC, err);
 	case FLY_OP_UNSHARE:
 		if (ctx->sys->sys_unshare(CLONE_NEWNS) < 0)
-			return fly_fail(err, errno,
-					"create a mount namespace");
+			return fly_fail(err, errno, "create a mount namespace");
 		return 0;
 	case FLY_OP_CLONE:
 		return do_clone(ctx, st, op, err);
@@ -430,8 +428,8 @@ int fly_plan_execute(const struct fly_ctx *ctx,
 		st->slots[i] = -1;
 	for (size_t i = 0; i < plan->n; i++) {
 		if (fly_log_debug_enabled()) {
-			_cleanup_free_ char *line =
-				fly_op_describe(&plan->ops[i]);
+			_cleanup_free_ char *line = fly_op_describe(
+				&plan->ops[i]);
 
 			fly_debug("mount plan: %s", line);
 		}
@@ -450,7 +448,8 @@ void fly_mount_undo(const struct fly_ctx *ctx, struct fly_mount_state *st)
 	    ctx->sys->sys_mount("none", st->mounted[0], "none",
 				MS_REC | MS_PRIVATE, NULL) < 0) {
 		fly_warn("could not make \"%s\" private, so nothing is "
-			 "detached: %m", st->mounted[0]);
+			 "detached: %m",
+			 st->mounted[0]);
 		return;
 	}
 	while (st->n_mounted > 0) {

@@ -12,12 +12,12 @@
 #include "plan.h"
 
 struct fly_mount_state {
-	int root_fd;         /* the app's root, once mounted; else -1 */
-	int *slots;          /* detached clones for FLY_OP_CLONE */
+	int root_fd; /* the app's root, once mounted; else -1 */
+	int *slots;  /* detached clones for FLY_OP_CLONE */
 	size_t n_slots;
-	char **mounted;      /* host paths mounted, in order (for undo) */
+	char **mounted; /* host paths mounted, in order (for undo) */
 	size_t n_mounted;
-	bool classic;        /* new mount API unavailable */
+	bool classic; /* new mount API unavailable */
 };
 
 void fly_mount_state_init(struct fly_mount_state *st);

@@ -10,7 +10,8 @@
 #include "poison.h"
 
 static const unsigned long kept_flags = MS_RDONLY | MS_NOSUID | MS_NODEV |
-	MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
+					MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
+					MS_RELATIME;
 
 static int tag_value(const char *fields, const char *tag)
 {
@@ -29,13 +30,16 @@ static void fill_entry(struct libmnt_fs *fs, struct fly_mount_entry *e)
 
 	e->id = fly_mnt.mnt_fs_get_id(fs);
 	e->parent_id = fly_mnt.mnt_fs_get_parent_id(fs);
-	e->target = fly_xstrdup(fly_mnt.mnt_fs_get_target(fs) ?
-				fly_mnt.mnt_fs_get_target(fs) : "");
-	e->fstype = fly_xstrdup(fly_mnt.mnt_fs_get_fstype(fs) ?
-				fly_mnt.mnt_fs_get_fstype(fs) : "");
+	e->target = fly_xstrdup(fly_mnt.mnt_fs_get_target(fs)
+					? fly_mnt.mnt_fs_get_target(fs)
+					: "");
+	e->fstype = fly_xstrdup(fly_mnt.mnt_fs_get_fstype(fs)
+					? fly_mnt.mnt_fs_get_fstype(fs)
+					: "");
 	if (opts)
 		fly_mnt.mnt_optstr_get_flags(
-			opts, &flags, fly_mnt.mnt_get_builtin_optmap(MNT_LINUX_MAP));
+			opts, &flags,
+			fly_mnt.mnt_get_builtin_optmap(MNT_LINUX_MAP));
 	e->flags = flags & kept_flags;
 	e->shared = tag_value(fields, "shared:");
 	e->master = tag_value(fields, "master:");
@@ -81,8 +85,8 @@ void fly_mounts_free(struct fly_mount_table *t)
 	t->n = 0;
 }
 
-const struct fly_mount_entry *
-fly_mounts_find(const struct fly_mount_table *t, const char *target)
+const struct fly_mount_entry *fly_mounts_find(const struct fly_mount_table *t,
+					      const char *target)
 {
 	for (size_t i = t->n; i-- > 0;)
 		if (strcmp(t->entries[i].target, target) == 0)

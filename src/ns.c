@@ -47,7 +47,8 @@ static bool find_range(const char *file, const char *name, unsigned long id,
 
 	while (f && !found && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%255[^:]:%lu:%lu", who, &ret->start,
-			   &ret->count) != 3 || ret->count == 0)
+			   &ret->count) != 3 ||
+		    ret->count == 0)
 			continue;
 		found = (name && strcmp(who, name) == 0) ||
 			strtoul(who, NULL, 10) == id;
@@ -78,7 +79,7 @@ static pid_t spawn_mapper(const struct fly_ctx *ctx, const char *prog,
 {
 	char target[24], own[24], start[24], count[24];
 	char *argv[9] = { (char *)prog, target, (char *)"0", own, (char *)"1",
-			  (char *)"1", start, count, NULL };
+			  (char *)"1",  start,  count,       NULL };
 	char *envp[] = { NULL };
 	char byte;
 	pid_t pid;
@@ -103,8 +104,10 @@ static int wait_mapper(pid_t pid, const char *prog, struct fly_error *err)
 	if (waitpid(pid, &status, 0) < 0)
 		return fly_fail(err, errno, "wait for %s", prog);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return fly_fail(err, 0, "%s failed (status %d): check "
-				"/etc/subuid and /etc/subgid", prog,
+		return fly_fail(err, 0,
+				"%s failed (status %d): check "
+				"/etc/subuid and /etc/subgid",
+				prog,
 				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }
@@ -114,7 +117,8 @@ static int unshare_user(const struct fly_ctx *ctx, struct fly_error *err)
 	if (ctx->sys->sys_unshare(CLONE_NEWUSER) == 0)
 		return 0;
 	fly_fail(err, errno, "create a user namespace");
-	strncat(err->msg, " (unprivileged user namespaces may be disabled: "
+	strncat(err->msg,
+		" (unprivileged user namespaces may be disabled: "
 		"see /proc/sys/user/max_user_namespaces)",
 		sizeof(err->msg) - strlen(err->msg) - 1);
 	return -1;
@@ -124,9 +128,8 @@ static int unshare_user(const struct fly_ctx *ctx, struct fly_error *err)
  * namespace exists (they must stay outside it) and released after. */
 static int map_with_helpers(const struct fly_ctx *ctx,
 			    const struct subid_range *ur,
-			    const struct subid_range *gr,
-			    const char *uidmap, const char *gidmap,
-			    struct fly_error *err)
+			    const struct subid_range *gr, const char *uidmap,
+			    const char *gidmap, struct fly_error *err)
 {
 	int pipefd[2];
 	pid_t upid, gpid;
@@ -135,8 +138,8 @@ static int map_with_helpers(const struct fly_ctx *ctx,
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return fly_fail(err, errno, "pipe");
 	upid = spawn_mapper(ctx, uidmap, ctx->uid, ur, pipefd[0]);
-	gpid = upid < 0 ? -1 : spawn_mapper(ctx, gidmap, ctx->gid, gr,
-					    pipefd[0]);
+	gpid = upid < 0 ? -1
+			: spawn_mapper(ctx, gidmap, ctx->gid, gr, pipefd[0]);
 	close(pipefd[0]);
 	if (upid < 0 || gpid < 0)
 		r = fly_fail(err, errno, "fork");
@@ -240,8 +243,10 @@ int fly_ns_open(const struct fly_ctx *ctx, pid_t pid, int pidfd, int kinds,
 	if (r == 0 && (kinds & CLONE_NEWNS))
 		r = open_ns(ctx, pid, "mnt", &ns.mnt_fd, err);
 	if (r == 0 && pidfd >= 0 && pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
-		r = fly_fail(err, errno, "pid %ld ended while its namespaces "
-			     "were opened", (long)pid);
+		r = fly_fail(err, errno,
+			     "pid %ld ended while its namespaces "
+			     "were opened",
+			     (long)pid);
 	if (r < 0) {
 		fly_ns_fds_close(&ns);
 		return -1;
@@ -288,7 +293,8 @@ int fly_ns_enter_private(const struct fly_ctx *ctx, struct fly_error *err)
 		return fly_fail(err, errno, "create a mount namespace");
 	if (ctx->sys->sys_mount("none", "/", "none", MS_REC | MS_PRIVATE,
 				NULL) < 0)
-		return fly_fail(err, errno, "make the mounts of the new "
+		return fly_fail(err, errno,
+				"make the mounts of the new "
 				"namespace private");
 	fly_debug("private mount namespace");
 	return 0;

@@ -50,14 +50,14 @@ static size_t depth_of(const char *path)
 static const struct fly_plan_volume **volumes_in_order(
 	const struct fly_plan_input *in)
 {
-	const struct fly_plan_volume **v =
-		fly_xcalloc(in->n_volumes + 1, sizeof(*v));
+	const struct fly_plan_volume **v = fly_xcalloc(in->n_volumes + 1,
+						       sizeof(*v));
 
 	for (size_t i = 0; i < in->n_volumes; i++) {
 		size_t j = i;
 
 		while (j > 0 && depth_of(v[j - 1]->target) >
-				depth_of(in->volumes[i].target)) {
+					depth_of(in->volumes[i].target)) {
 			v[j] = v[j - 1];
 			j--;
 		}
@@ -82,8 +82,8 @@ static void plan_namespace(struct builder *b, const struct fly_plan_input *in,
 	for (size_t i = 0; i < in->n_volumes && can_share; i++)
 		if (is_mountpoint(in, in->volumes[i].source))
 			add_op(b, FLY_OP_MAKE_SHARED, NULL,
-			       in->volumes[i].source)->what =
-				volume_what(&in->volumes[i]);
+			       in->volumes[i].source)
+				->what = volume_what(&in->volumes[i]);
 	if (in->ns == FLY_NS_HOST)
 		return;
 	add_op(b, FLY_OP_UNSHARE, NULL, NULL);
@@ -169,8 +169,8 @@ static void plan_read_only(struct builder *b, const struct fly_plan_input *in,
 
 		if (!fly_path_is_below(t, v->source))
 			continue;
-		sub = fly_path_join(v->target, strcmp(v->source, "/") ?
-					       t + len : t);
+		sub = fly_path_join(v->target,
+				    strcmp(v->source, "/") ? t + len : t);
 		add_op(b, FLY_OP_READ_ONLY, NULL, sub)->what = volume_what(v);
 		free(sub);
 	}
@@ -188,8 +188,8 @@ static void plan_volumes(struct builder *b, const struct fly_plan_input *in,
 		op = add_op(b, FLY_OP_BIND, v->source, v->target);
 		op->slot = slots[v - in->volumes];
 		op->recursive = v->recursive;
-		op->create = v->source_is_dir ? FLY_CREATE_DIR :
-						FLY_CREATE_FILE;
+		op->create = v->source_is_dir ? FLY_CREATE_DIR
+					      : FLY_CREATE_FILE;
 		op->what = volume_what(v);
 		if (v->read_only)
 			plan_read_only(b, in, v);
@@ -222,23 +222,26 @@ static int check_files(const struct fly_plan_input *in, struct fly_error *err)
 
 		if (in->resolv != FLY_FILE_KEEP &&
 		    strcmp(t, "/etc/resolv.conf") == 0)
-			return fly_fail(err, 0, "volume \"%s\" and --dns both "
-					 "provide /etc/resolv.conf",
-					 in->volumes[i].name);
+			return fly_fail(err, 0,
+					"volume \"%s\" and --dns both "
+					"provide /etc/resolv.conf",
+					in->volumes[i].name);
 		if ((in->hosts == FLY_FILE_HOST ||
 		     in->hosts == FLY_FILE_WRITE) &&
 		    strcmp(t, "/etc/hosts") == 0)
-			return fly_fail(err, 0, "volume \"%s\" and "
-					 "--hosts-entry both provide "
-					 "/etc/hosts", in->volumes[i].name);
+			return fly_fail(err, 0,
+					"volume \"%s\" and "
+					"--hosts-entry both provide "
+					"/etc/hosts",
+					in->volumes[i].name);
 	}
 	if (in->ns == FLY_NS_HOST && in->userns)
 		return fly_fail(err, 0, "--mount-ns=host needs real root");
 	return 0;
 }
 
-int fly_plan_build(const struct fly_plan_input *in,
-		   struct fly_mount_plan *ret, struct fly_error *err)
+int fly_plan_build(const struct fly_plan_input *in, struct fly_mount_plan *ret,
+		   struct fly_error *err)
 {
 	struct builder b = { .plan = ret };
 	int *slots;
@@ -256,15 +259,14 @@ int fly_plan_build(const struct fly_plan_input *in,
 	free(slots);
 	plan_file(&b, in->resolv, "/etc/resolv.conf", in->resolv_host,
 		  in->resolv_text);
-	plan_file(&b, in->hosts, "/etc/hosts", in->hosts_host,
-		  in->hosts_text);
-	add_op(&b, FLY_OP_SYMLINK, NULL, "/etc/mtab")->data =
-		fly_xstrdup("../proc/self/mounts");
+	plan_file(&b, in->hosts, "/etc/hosts", in->hosts_host, in->hosts_text);
+	add_op(&b, FLY_OP_SYMLINK, NULL, "/etc/mtab")->data = fly_xstrdup(
+		"../proc/self/mounts");
 	ret->ops[ret->n - 1].if_missing = true;
 	ret->ops[ret->n - 1].what = fly_xstrdup("/etc/mtab");
 	if (in->read_only_rootfs)
-		add_op(&b, FLY_OP_READ_ONLY, NULL, "/")->what =
-			fly_xstrdup("the app's root");
+		add_op(&b, FLY_OP_READ_ONLY, NULL, "/")->what = fly_xstrdup(
+			"the app's root");
 	return 0;
 }
 
@@ -284,8 +286,9 @@ void fly_plan_free(struct fly_mount_plan *plan)
 
 static const char *create_name(enum fly_create c)
 {
-	return c == FLY_CREATE_DIR ? " create=dir" :
-	       c == FLY_CREATE_FILE ? " create=file" : "";
+	return c == FLY_CREATE_DIR    ? " create=dir"
+	       : c == FLY_CREATE_FILE ? " create=file"
+				      : "";
 }
 
 static char *describe_bind(const struct fly_mount_op *op)
@@ -335,8 +338,8 @@ char *fly_op_describe(const struct fly_mount_op *op)
 		return fly_xasprintf("write %s (%zu bytes)%s", op->target,
 				     strlen(op->data), missing);
 	case FLY_OP_SYMLINK:
-		return fly_xasprintf("symlink %s -> %s%s", op->target,
-				     op->data, missing);
+		return fly_xasprintf("symlink %s -> %s%s", op->target, op->data,
+				     missing);
 	}
 	return fly_xstrdup("unknown op");
 }

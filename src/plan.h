@@ -31,14 +31,14 @@ enum fly_op_kind {
 
 struct fly_mount_op {
 	enum fly_op_kind kind;
-	char *source;        /* host path, or NULL */
-	char *target;        /* host path or path in the image, per kind */
-	char *data;          /* mount options, file content, link target */
-	int slot;            /* clone slot for CLONE and BIND, else -1 */
+	char *source; /* host path, or NULL */
+	char *target; /* host path or path in the image, per kind */
+	char *data;   /* mount options, file content, link target */
+	int slot;     /* clone slot for CLONE and BIND, else -1 */
 	enum fly_create create;
 	bool recursive;
-	bool if_missing;     /* WRITE_FILE, SYMLINK: only where absent */
-	char *what;          /* "volume \"data\"", "/proc": for messages */
+	bool if_missing; /* WRITE_FILE, SYMLINK: only where absent */
+	char *what;      /* "volume \"data\"", "/proc": for messages */
 };
 
 struct fly_mount_plan {
@@ -49,8 +49,8 @@ struct fly_mount_plan {
 
 struct fly_plan_volume {
 	const char *name;
-	const char *source;  /* host path, absolute and canonical */
-	const char *target;  /* path in the image */
+	const char *source; /* host path, absolute and canonical */
+	const char *target; /* path in the image */
 	bool source_is_dir;
 	bool read_only;
 	bool recursive;
@@ -59,25 +59,25 @@ struct fly_plan_volume {
 enum fly_ns_mode { FLY_NS_PRIVATE, FLY_NS_HOST };
 
 enum fly_file_mode {
-	FLY_FILE_KEEP,       /* leave the image's file alone */
-	FLY_FILE_HOST,       /* bind the host's file */
-	FLY_FILE_WRITE,      /* write text */
-	FLY_FILE_DEFAULT,    /* write text only where the image has none */
+	FLY_FILE_KEEP,    /* leave the image's file alone */
+	FLY_FILE_HOST,    /* bind the host's file */
+	FLY_FILE_WRITE,   /* write text */
+	FLY_FILE_DEFAULT, /* write text only where the image has none */
 };
 
 struct fly_plan_input {
 	enum fly_ns_mode ns;
-	bool userns;         /* inside a user namespace fly created */
-	const char *rootfs;  /* host path where the app's root is mounted */
-	const char *lower;   /* the image's tree; NULL: rootfs is populated */
-	const char *upper;   /* overlay layers over lower */
+	bool userns;        /* inside a user namespace fly created */
+	const char *rootfs; /* host path where the app's root is mounted */
+	const char *lower;  /* the image's tree; NULL: rootfs is populated */
+	const char *upper;  /* overlay layers over lower */
 	const char *work;
-	bool no_overlay;     /* copy lower instead of an overlay */
+	bool no_overlay; /* copy lower instead of an overlay */
 	const struct fly_mount_table *host;
 	const struct fly_plan_volume *volumes;
 	size_t n_volumes;
 	enum fly_file_mode resolv;
-	const char *resolv_host;  /* host file for FLY_FILE_HOST */
+	const char *resolv_host; /* host file for FLY_FILE_HOST */
 	const char *resolv_text;
 	enum fly_file_mode hosts;
 	const char *hosts_host;
@@ -85,8 +85,8 @@ struct fly_plan_input {
 	bool read_only_rootfs;
 };
 
-int fly_plan_build(const struct fly_plan_input *in,
-		   struct fly_mount_plan *ret, struct fly_error *err);
+int fly_plan_build(const struct fly_plan_input *in, struct fly_mount_plan *ret,
+		   struct fly_error *err);
 void fly_plan_free(struct fly_mount_plan *plan);
 
 /* One line describing an op, for --debug and for tests (malloc'ed). */

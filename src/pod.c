@@ -47,8 +47,8 @@ int fly_pod_create(const struct fly_ctx *ctx, const char *state,
 	return 0;
 }
 
-int fly_pod_open(const struct fly_ctx *ctx, const char *state,
-		 const char *uuid, struct fly_pod *ret, struct fly_error *err)
+int fly_pod_open(const struct fly_ctx *ctx, const char *state, const char *uuid,
+		 struct fly_pod *ret, struct fly_error *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	snprintf(ret->uuid, sizeof(ret->uuid), "%s", uuid);
@@ -96,8 +96,7 @@ int fly_pod_mkdir(const struct fly_ctx *ctx, const struct fly_pod *pod,
 {
 	if (ctx->sys->sys_mkdirat(pod->dir_fd, name, mode) < 0 &&
 	    errno != EEXIST)
-		return fly_fail(err, errno, "create \"%s/%s\"", pod->dir,
-				name);
+		return fly_fail(err, errno, "create \"%s/%s\"", pod->dir, name);
 	return 0;
 }
 

@@ -34,8 +34,8 @@
 
 struct fly_pod {
 	char uuid[37];
-	char *dir;           /* absolute path of the pod directory */
-	int dir_fd;          /* O_DIRECTORY, locked; -1 when closed */
+	char *dir;  /* absolute path of the pod directory */
+	int dir_fd; /* O_DIRECTORY, locked; -1 when closed */
 };
 
 /* Create a new pod directory under pods/STATE (e.g. "run") and lock it. */
@@ -44,8 +44,8 @@ int fly_pod_create(const struct fly_ctx *ctx, const char *state,
 
 /* Open and lock an existing pod, pods/STATE/UUID.  A pod whose lock is
  * held (running, or being started) is refused with EBUSY. */
-int fly_pod_open(const struct fly_ctx *ctx, const char *state,
-		 const char *uuid, struct fly_pod *ret, struct fly_error *err);
+int fly_pod_open(const struct fly_ctx *ctx, const char *state, const char *uuid,
+		 struct fly_pod *ret, struct fly_error *err);
 
 /* Move a locked pod to pods/STATE (a rename: the lock stays). */
 int fly_pod_move(const struct fly_ctx *ctx, struct fly_pod *pod,

@@ -29,8 +29,8 @@ static const char *string_of(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-static int fail_at_key(struct fly_error *err, const char *path,
-		       const char *key, const char *msg)
+static int fail_at_key(struct fly_error *err, const char *path, const char *key,
+		       const char *msg)
 {
 	_cleanup_free_ char *p = fly_json_path(path, key);
 
@@ -73,7 +73,8 @@ static int parse_host_volume(json_t *v, const char *path,
 					   "only a volume of kind empty takes"
 					   " a mode, uid or gid");
 	if (!source)
-		return fly_json_fail(err, path, "missing required field"
+		return fly_json_fail(err, path,
+				     "missing required field"
 				     " \"source\" (kind host)");
 	if (fly_json_check_absolute(json_string_value(source), source_path,
 				    err) < 0)
@@ -89,11 +90,13 @@ static int parse_mode(const char *s, const char *path, mode_t *ret,
 	unsigned long mode;
 
 	if (!*s || s[strspn(s, "01234567")] != '\0')
-		return fly_json_fail_value(err, path, s, "is not an octal mode"
+		return fly_json_fail_value(err, path, s,
+					   "is not an octal mode"
 					   " (such as 0755)");
 	mode = strtoul(s, NULL, 8);
 	if (mode > 07777)
-		return fly_json_fail_value(err, path, s, "is not a valid mode"
+		return fly_json_fail_value(err, path, s,
+					   "is not a valid mode"
 					   " (at most 07777)");
 	*ret = (mode_t)mode;
 	return 0;
@@ -118,7 +121,8 @@ static int parse_empty_volume(json_t *v, const char *path,
 	json_int_t uid = FLY_EMPTY_VOLUME_UID, gid = FLY_EMPTY_VOLUME_GID;
 
 	if (fly_json_get(v, "source"))
-		return fail_at_key(err, path, "source", "only a volume of kind"
+		return fail_at_key(err, path, "source",
+				   "only a volume of kind"
 				   " host takes a source");
 	ret->mode = FLY_EMPTY_VOLUME_MODE;
 	if ((mode && parse_mode(mode, mode_path, &ret->mode, err) < 0) ||
@@ -152,7 +156,8 @@ static int parse_volume(json_t *v, const char *path, struct fly_pod_volume *ret,
 		ret->kind = FLY_POD_VOLUME_EMPTY;
 		return parse_empty_volume(v, path, ret, err);
 	}
-	return fly_json_fail_value(err, kind_path, kind, "is not a volume kind"
+	return fly_json_fail_value(err, kind_path, kind,
+				   "is not a volume kind"
 				   " (host or empty)");
 }
 
@@ -164,16 +169,18 @@ static int parse_volumes(json_t *root, struct fly_pod_manifest *pm,
 	size_t i;
 
 	pm->volumes = fly_xcalloc(json_array_size(v), sizeof(*pm->volumes));
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *p = fly_xasprintf("volumes[%zu]", i);
 
 		pm->n_volumes++;
 		if (parse_volume(item, p, &pm->volumes[i], err) < 0)
 			return -1;
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(pm->volumes[j].name,
-				   pm->volumes[i].name) == 0)
-				return fly_json_fail(err, p, "duplicate volume"
+			if (strcmp(pm->volumes[j].name, pm->volumes[i].name) ==
+			    0)
+				return fly_json_fail(err, p,
+						     "duplicate volume"
 						     " \"%s\"",
 						     pm->volumes[i].name);
 	}
@@ -221,15 +228,13 @@ static int parse_mount(json_t *v, const char *path, struct fly_pod_mount *ret,
 {
 	_cleanup_free_ char *volume_path = fly_json_path(path, "volume");
 	_cleanup_free_ char *target_path = fly_json_path(path, "path");
-	_cleanup_free_ char *app_volume_path = fly_json_path(path,
-							     "appVolume");
+	_cleanup_free_ char *app_volume_path = fly_json_path(path, "appVolume");
 	json_t *app_volume = fly_json_get(v, "appVolume");
 
 	if (fly_json_check_object(v, path, mount_fields, err) < 0 ||
-	    fly_json_check_acname(string_of(v, "volume"), volume_path,
-				  err) < 0 ||
-	    fly_json_check_absolute(string_of(v, "path"), target_path,
-				    err) < 0)
+	    fly_json_check_acname(string_of(v, "volume"), volume_path, err) <
+		    0 ||
+	    fly_json_check_absolute(string_of(v, "path"), target_path, err) < 0)
 		return -1;
 	ret->volume = fly_xstrdup(string_of(v, "volume"));
 	ret->path = fly_xstrdup(string_of(v, "path"));
@@ -248,7 +253,8 @@ static int parse_mounts(json_t *obj, const char *path, struct fly_pod_app *app,
 	size_t i;
 
 	app->mounts = fly_xcalloc(json_array_size(v), sizeof(*app->mounts));
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *ip = fly_xasprintf("%s[%zu]", p, i);
 
 		app->n_mounts++;
@@ -283,8 +289,7 @@ static int parse_app(json_t *v, const char *path, struct fly_pod_app *ret,
 	    fly_json_check_acname(string_of(v, "name"), name_path, err) < 0)
 		return -1;
 	ret->name = fly_xstrdup(string_of(v, "name"));
-	ret->read_only_rootfs = json_is_true(fly_json_get(v,
-							  "readOnlyRootFS"));
+	ret->read_only_rootfs = json_is_true(fly_json_get(v, "readOnlyRootFS"));
 	if (parse_image(json_object_get(v, "image"), image_path, &ret->image,
 			err) < 0 ||
 	    (app && fly_app_parse_scoped(app, app_path, FLY_SCOPE_POD,
@@ -302,8 +307,10 @@ static int parse_apps(json_t *root, struct fly_pod_manifest *pm,
 	json_t *apps = json_object_get(root, "apps");
 
 	if (json_array_size(apps) != 1)
-		return fly_json_fail(err, "apps", "fly runs exactly one app per"
-				     " pod, got %zu", json_array_size(apps));
+		return fly_json_fail(err, "apps",
+				     "fly runs exactly one app per"
+				     " pod, got %zu",
+				     json_array_size(apps));
 	return parse_app(json_array_get(apps, 0), "apps[0]", &pm->app, err);
 }
 
@@ -340,12 +347,13 @@ static int check_ipv4(const char *ip, const char *path, struct fly_error *err)
 
 	if (inet_pton(AF_INET, ip, &addr) == 1)
 		return 0;
-	return fly_json_fail_value(err, path, ip, "is not an IPv4 address"
+	return fly_json_fail_value(err, path, ip,
+				   "is not an IPv4 address"
 				   " (such as 203.0.113.23)");
 }
 
-static int parse_pod_port(json_t *v, const char *path,
-			  struct fly_pod_port *ret, struct fly_error *err)
+static int parse_pod_port(json_t *v, const char *path, struct fly_pod_port *ret,
+			  struct fly_error *err)
 {
 	_cleanup_free_ char *name_path = fly_json_path(path, "name");
 	_cleanup_free_ char *port_path = fly_json_path(path, "hostPort");
@@ -378,7 +386,8 @@ static int parse_pod_ports(json_t *root, struct fly_pod_manifest *pm,
 	size_t i;
 
 	pm->ports = fly_xcalloc(json_array_size(v), sizeof(*pm->ports));
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		_cleanup_free_ char *p = fly_xasprintf("ports[%zu]", i);
 
 		pm->n_ports++;
@@ -386,7 +395,8 @@ static int parse_pod_ports(json_t *root, struct fly_pod_manifest *pm,
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(pm->ports[j].name, pm->ports[i].name) == 0)
-				return fly_json_fail(err, p, "duplicate port"
+				return fly_json_fail(err, p,
+						     "duplicate port"
 						     " \"%s\"",
 						     pm->ports[i].name);
 	}
@@ -412,8 +422,8 @@ static int parse_pod_lists(json_t *root, struct fly_pod_manifest *pm,
 			   struct fly_error *err)
 {
 	if (fly_isolators_parse(fly_json_get(root, "isolators"), "isolators",
-				FLY_SCOPE_POD, &pm->isolators,
-				&pm->n_isolators, err) < 0 ||
+				FLY_SCOPE_POD, &pm->isolators, &pm->n_isolators,
+				err) < 0 ||
 	    fly_annotations_parse(fly_json_get(root, "annotations"),
 				  "annotations", &pm->annotations,
 				  &pm->n_annotations, err) < 0 ||
@@ -433,8 +443,7 @@ static void pod_manifest_freep(struct fly_pod_manifest **pm)
 }
 
 int fly_pod_manifest_parse(const char *text, size_t len,
-			   struct fly_pod_manifest **ret,
-			   struct fly_error *err)
+			   struct fly_pod_manifest **ret, struct fly_error *err)
 {
 	_cleanup_(pod_manifest_freep) struct fly_pod_manifest *pm = NULL;
 	json_auto_t *root = NULL;
@@ -445,8 +454,7 @@ int fly_pod_manifest_parse(const char *text, size_t len,
 	if (fly_manifest_check_header(root, "PodManifest", &pm->ac_version,
 				      err) < 0 ||
 	    fly_json_check_object(root, "", pod_fields, err) < 0 ||
-	    parse_apps(root, pm, err) < 0 ||
-	    parse_volumes(root, pm, err) < 0 ||
+	    parse_apps(root, pm, err) < 0 || parse_volumes(root, pm, err) < 0 ||
 	    parse_pod_lists(root, pm, err) < 0 ||
 	    check_mount_volumes(pm, err) < 0)
 		return -1;
@@ -520,8 +528,8 @@ void fly_pod_manifest_free(struct fly_pod_manifest *pm)
 
 static bool put_tristate(json_t *obj, const char *key, enum fly_tristate v)
 {
-	return v == FLY_UNSET || fly_json_put(obj, key, json_boolean(
-						      v == FLY_TRUE));
+	return v == FLY_UNSET ||
+	       fly_json_put(obj, key, json_boolean(v == FLY_TRUE));
 }
 
 /* mode, uid and gid are written for an empty volume only. */
@@ -567,9 +575,9 @@ static json_t *mount_to_json(const struct fly_pod_mount *m)
 	json_auto_t *obj = json_pack("{s:s, s:s}", "volume", m->volume, "path",
 				     m->path);
 
-	if (!obj || (m->app_volume &&
-		     !fly_json_put(obj, "appVolume",
-				   volume_to_json(m->app_volume))))
+	if (!obj ||
+	    (m->app_volume &&
+	     !fly_json_put(obj, "appVolume", volume_to_json(m->app_volume))))
 		return NULL;
 	return FLY_TAKE(obj);
 }
@@ -579,8 +587,8 @@ static json_t *mounts_to_json(const struct fly_pod_app *app)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < app->n_mounts; i++)
-		if (json_array_append_new(arr, mount_to_json(
-					  &app->mounts[i])) < 0) {
+		if (json_array_append_new(arr, mount_to_json(&app->mounts[i])) <
+		    0) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -594,8 +602,9 @@ static json_t *image_to_json(const struct fly_pod_image *image)
 	if (!obj ||
 	    (image->name &&
 	     !fly_json_put(obj, "name", json_string(image->name))) ||
-	    !fly_json_put_list(obj, "labels", fly_name_values_to_json(
-				       image->labels, image->n_labels)))
+	    !fly_json_put_list(
+		    obj, "labels",
+		    fly_name_values_to_json(image->labels, image->n_labels)))
 		return NULL;
 	return FLY_TAKE(obj);
 }
@@ -611,8 +620,9 @@ static json_t *pod_app_to_json(const struct fly_pod_app *app)
 	    (app->read_only_rootfs &&
 	     !fly_json_put(obj, "readOnlyRootFS", json_true())) ||
 	    !fly_json_put_list(obj, "mounts", mounts_to_json(app)) ||
-	    !fly_json_put_list(obj, "annotations", fly_name_values_to_json(
-				       app->annotations, app->n_annotations)))
+	    !fly_json_put_list(obj, "annotations",
+			       fly_name_values_to_json(app->annotations,
+						       app->n_annotations)))
 		return NULL;
 	return FLY_TAKE(obj);
 }
@@ -636,8 +646,8 @@ static json_t *pod_ports_to_json(const struct fly_pod_manifest *pm)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < pm->n_ports; i++)
-		if (json_array_append_new(arr, pod_port_to_json(
-					  &pm->ports[i])) < 0) {
+		if (json_array_append_new(
+			    arr, pod_port_to_json(&pm->ports[i])) < 0) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -646,25 +656,29 @@ static json_t *pod_ports_to_json(const struct fly_pod_manifest *pm)
 
 json_t *fly_pod_manifest_to_json(const struct fly_pod_manifest *pm)
 {
-	const char *version = pm->ac_version ? pm->ac_version :
-			      FLY_APPC_VERSION;
+	const char *version = pm->ac_version ? pm->ac_version
+					     : FLY_APPC_VERSION;
 	json_auto_t *obj = json_pack("{s:s, s:s, s:[o]}", "acKind",
 				     "PodManifest", "acVersion", version,
 				     "apps", pod_app_to_json(&pm->app));
 
 	if (!obj ||
-	    !fly_json_put_list(obj, "volumes", volumes_to_json(
-				       pm->volumes, pm->n_volumes)) ||
-	    !fly_json_put_list(obj, "isolators", fly_isolators_to_json(
-				       pm->isolators, pm->n_isolators)) ||
-	    !fly_json_put_list(obj, "annotations", fly_name_values_to_json(
-				       pm->annotations, pm->n_annotations)) ||
+	    !fly_json_put_list(obj, "volumes",
+			       volumes_to_json(pm->volumes, pm->n_volumes)) ||
+	    !fly_json_put_list(
+		    obj, "isolators",
+		    fly_isolators_to_json(pm->isolators, pm->n_isolators)) ||
+	    !fly_json_put_list(obj, "annotations",
+			       fly_name_values_to_json(pm->annotations,
+						       pm->n_annotations)) ||
 	    !fly_json_put_list(obj, "ports", pod_ports_to_json(pm)) ||
-	    !fly_json_put_list(obj, "userAnnotations", fly_string_map_to_json(
-				       pm->user_annotations,
-				       pm->n_user_annotations)) ||
-	    !fly_json_put_list(obj, "userLabels", fly_string_map_to_json(
-				       pm->user_labels, pm->n_user_labels)))
+	    !fly_json_put_list(
+		    obj, "userAnnotations",
+		    fly_string_map_to_json(pm->user_annotations,
+					   pm->n_user_annotations)) ||
+	    !fly_json_put_list(
+		    obj, "userLabels",
+		    fly_string_map_to_json(pm->user_labels, pm->n_user_labels)))
 		return NULL;
 	return FLY_TAKE(obj);
 }

@@ -17,8 +17,8 @@
 #include "err.h"
 #include "manifest.h"
 
-#define FLY_APPC_VERSION "0.8.11"    /* written when ac_version is NULL */
-#define FLY_EMPTY_VOLUME_MODE 0755   /* defaults of an empty volume */
+#define FLY_APPC_VERSION "0.8.11"  /* written when ac_version is NULL */
+#define FLY_EMPTY_VOLUME_MODE 0755 /* defaults of an empty volume */
 #define FLY_EMPTY_VOLUME_UID 0
 #define FLY_EMPTY_VOLUME_GID 0
 
@@ -35,33 +35,33 @@ enum fly_pod_volume_kind {
 };
 
 struct fly_pod_volume {
-	char *name;                  /* ACName */
+	char *name; /* ACName */
 	enum fly_pod_volume_kind kind;
-	char *source;                /* host: absolute path; empty: NULL */
+	char *source; /* host: absolute path; empty: NULL */
 	enum fly_tristate read_only;
 	enum fly_tristate recursive;
-	mode_t mode;                 /* empty only: parsing fills the */
-	uid_t uid;                   /* FLY_EMPTY_VOLUME_* defaults when */
-	gid_t gid;                   /* they are not given */
+	mode_t mode; /* empty only: parsing fills the */
+	uid_t uid;   /* FLY_EMPTY_VOLUME_* defaults when */
+	gid_t gid;   /* they are not given */
 };
 
 struct fly_pod_mount {
-	char *volume;                /* ACName of a volume in "volumes" */
-	char *path;                  /* absolute path inside the app */
+	char *volume;                      /* ACName of a volume in "volumes" */
+	char *path;                        /* absolute path inside the app */
 	struct fly_pod_volume *app_volume; /* used instead; NULL: absent */
 };
 
 struct fly_pod_image {
-	char *id;                    /* "sha512-" + 128 hex digits */
-	char *name;                  /* ACIdentifier; NULL when absent */
+	char *id;   /* "sha512-" + 128 hex digits */
+	char *name; /* ACIdentifier; NULL when absent */
 	struct fly_name_value *labels;
 	size_t n_labels;
 };
 
 struct fly_pod_app {
-	char *name;                  /* ACName */
+	char *name; /* ACName */
 	struct fly_pod_image image;
-	struct fly_app *app;         /* replaces the image's; NULL: absent */
+	struct fly_app *app; /* replaces the image's; NULL: absent */
 	bool read_only_rootfs;
 	struct fly_pod_mount *mounts;
 	size_t n_mounts;
@@ -70,15 +70,15 @@ struct fly_pod_app {
 };
 
 struct fly_pod_port {              /* a port exposed on the host */
-	char *name;                  /* ACName of an app's port */
-	unsigned int host_port;      /* 1-65535 */
-	char *host_ip;               /* IPv4 dotted quad; NULL: all */
-	struct fly_port *pod_port;   /* replaces the app's; NULL: absent */
+	char *name;                /* ACName of an app's port */
+	unsigned int host_port;    /* 1-65535 */
+	char *host_ip;             /* IPv4 dotted quad; NULL: all */
+	struct fly_port *pod_port; /* replaces the app's; NULL: absent */
 };
 
 struct fly_pod_manifest {
-	char *ac_version;            /* NULL writes FLY_APPC_VERSION */
-	struct fly_pod_app app;      /* the one entry of "apps" */
+	char *ac_version;       /* NULL writes FLY_APPC_VERSION */
+	struct fly_pod_app app; /* the one entry of "apps" */
 	struct fly_pod_volume *volumes;
 	size_t n_volumes;
 	struct fly_isolator *isolators;
@@ -89,7 +89,7 @@ struct fly_pod_manifest {
 	size_t n_ports;
 	struct fly_name_value *user_annotations; /* free-form, never used */
 	size_t n_user_annotations;
-	struct fly_name_value *user_labels;      /* free-form, never used */
+	struct fly_name_value *user_labels; /* free-form, never used */
 	size_t n_user_labels;
 };
 

@@ -31,8 +31,10 @@ static int compose_argv(const struct fly_run_opts *o,
 	if (!cmd && app && app->exec && app->exec[0])
 		cmd = app->exec[0];
 	if (!cmd)
-		return fly_usage(err, "image \"%s\" names no program to run: "
-				 "give --exec", image->name);
+		return fly_usage(err,
+				 "image \"%s\" names no program to run: "
+				 "give --exec",
+				 image->name);
 	fly_strv_push(argv, cmd);
 	if (o->has_args) {
 		for (size_t i = 0; i < o->args.n; i++)
@@ -88,7 +90,8 @@ static void settings(const struct fly_run_opts *o, struct fly_name_value *ann,
 	add_setting(ann, n, strs, "fly/dns-opt", opts);
 	add_setting(ann, n, strs, "fly/dns-domain", o->dns_domain);
 	add_setting(ann, n, strs, "fly/hosts-entry", hosts);
-	add_setting(ann, n, strs, "fly/overlay", o->no_overlay ? "false" : NULL);
+	add_setting(ann, n, strs, "fly/overlay",
+		    o->no_overlay ? "false" : NULL);
 }
 
 /* The pod manifest as the flags describe it, from borrowed pointers. */
@@ -101,17 +104,18 @@ static char *flags_to_text(const struct fly_run_opts *o, const char *id,
 	struct fly_pod_manifest pm = { 0 };
 	struct fly_name_value ann[8];
 	struct fly_strv strs = { 0 };
-	_cleanup_free_ struct fly_pod_volume *vols =
-		fly_xcalloc(n_uses + 1, sizeof(*vols));
-	_cleanup_free_ struct fly_pod_mount *mounts =
-		fly_xcalloc(n_uses + 1, sizeof(*mounts));
+	_cleanup_free_ struct fly_pod_volume *vols = fly_xcalloc(n_uses + 1,
+								 sizeof(*vols));
+	_cleanup_free_ struct fly_pod_mount *mounts = fly_xcalloc(
+		n_uses + 1, sizeof(*mounts));
 	json_t *json;
 	char *text;
 
 	app.exec = (char **)argv;
 	app.user = (char *)(o->user ? o->user : m->app ? m->app->user : "0");
-	app.group = (char *)(o->group ? o->group :
-			     m->app ? m->app->group : "0");
+	app.group = (char *)(o->group ? o->group
+			     : m->app ? m->app->group
+				      : "0");
 	if (o->working_dir)
 		app.working_directory = (char *)o->working_dir;
 	for (size_t i = 0; i < n_uses; i++) {
@@ -120,10 +124,15 @@ static char *flags_to_text(const struct fly_run_opts *o, const char *id,
 		mounts[i].path = uses[i].target;
 	}
 	pm.app = (struct fly_pod_app){
-		.name = (char *)app_name, .app = &app, .mounts = mounts,
-		.n_mounts = n_uses, .read_only_rootfs = o->read_only_rootfs,
-		.image = { .id = (char *)id, .name = m->name,
-			   .labels = m->labels, .n_labels = m->n_labels },
+		.name = (char *)app_name,
+		.app = &app,
+		.mounts = mounts,
+		.n_mounts = n_uses,
+		.read_only_rootfs = o->read_only_rootfs,
+		.image = { .id = (char *)id,
+			   .name = m->name,
+			   .labels = m->labels,
+			   .n_labels = m->n_labels },
 	};
 	pm.volumes = vols;
 	pm.n_volumes = n_uses;
@@ -156,8 +165,7 @@ int fly_pod_spec_from_flags(const struct fly_run_opts *o, const char *id,
 				o->n_volumes, o->mounts, o->n_mounts, &uses,
 				&n_uses, err) < 0)
 		goto out;
-	ret->text = flags_to_text(o, id, image, uses, n_uses, argv.v,
-				  app_name);
+	ret->text = flags_to_text(o, id, image, uses, n_uses, argv.v, app_name);
 	if (!ret->text) {
 		fly_fail(err, EILSEQ, "the pod manifest");
 		goto out;

@@ -23,9 +23,9 @@
 
 struct fly_pod_spec {
 	char id[FLY_ID_LEN + 1];
-	struct fly_image_manifest *image;  /* the image's own manifest */
-	struct fly_pod_manifest *pm;       /* what runs */
-	char *text;                        /* pm as JSON text */
+	struct fly_image_manifest *image; /* the image's own manifest */
+	struct fly_pod_manifest *pm;      /* what runs */
+	char *text;                       /* pm as JSON text */
 };
 
 /* The pod manifest for an image run with these flags: the image's app

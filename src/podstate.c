@@ -23,7 +23,10 @@
 /* In the order pods move through them, so that a scan in this order
  * meets a moving pod at least once. */
 static const char *const state_dirs[] = {
-	"prepared", "run", "exited-garbage", "garbage",
+	"prepared",
+	"run",
+	"exited-garbage",
+	"garbage",
 };
 
 #define N_STATE_DIRS (sizeof(state_dirs) / sizeof(state_dirs[0]))
@@ -53,8 +56,8 @@ bool fly_pod_uuid_valid(const char *name)
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 		char c = name[i];
 
-		if (dash ? c != '-' :
-			   !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+		if (dash ? c != '-'
+			 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			return false;
 	}
 	return name[FLY_UUID_LEN] == '\0';
@@ -62,7 +65,7 @@ bool fly_pod_uuid_valid(const char *name)
 
 /* A file of the pod directory as read: its text and mtime. */
 struct pod_file {
-	char *text;              /* NUL-terminated */
+	char *text; /* NUL-terminated */
 	size_t len;
 	struct timespec mtime;
 };
@@ -145,7 +148,8 @@ static const char *version_label(const json_t *image)
 	size_t i;
 	json_t *label;
 
-	json_array_foreach(labels, i, label) {
+	json_array_foreach(labels, i, label)
+	{
 		const char *name = json_text(label, "name");
 
 		if (name && strcmp(name, "version") == 0)
@@ -168,7 +172,8 @@ static void read_names(const struct pod_file *f, struct fly_pod_info *info)
 
 	if (!kind || strcmp(kind, "PodManifest") != 0 || !name || !id) {
 		fly_debug("pod %s: \"pod\" is not a pod manifest naming its "
-			  "app and image", info->uuid);
+			  "app and image",
+			  info->uuid);
 		json_decref(root);
 		return;
 	}
@@ -202,8 +207,7 @@ static void read_runtime(const struct fly_ctx *ctx, int dfd,
 		ns.text[strcspn(ns.text, " \t\n")] = '\0';
 		info->mount_ns = ns.text;
 	}
-	info->userns = faccessat(dfd, "userns", F_OK, AT_SYMLINK_NOFOLLOW) ==
-		       0;
+	info->userns = faccessat(dfd, "userns", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* Test the lock on dfd, a descriptor of its own: taking it shared
@@ -377,8 +381,8 @@ static int compare_uuid(const void *a, const void *b)
 
 static const struct timespec *sort_time(const struct fly_pod_info *p)
 {
-	return p->created.tv_sec || p->created.tv_nsec ? &p->created :
-							 &p->changed;
+	return p->created.tv_sec || p->created.tv_nsec ? &p->created
+						       : &p->changed;
 }
 
 static int compare_created(const void *a, const void *b)
@@ -420,8 +424,7 @@ static int list_dir(const struct fly_ctx *ctx, const char *parent,
 	for (size_t i = 0; r == 0 && i < names.n; i++) {
 		struct fly_pod_info *info = &(*v)[*n];
 
-		if (read_info_at(ctx, fd, parent, names.v[i], info,
-				 err) == 0) {
+		if (read_info_at(ctx, fd, parent, names.v[i], info, err) == 0) {
 			(*n)++;
 			continue;
 		}
@@ -476,12 +479,11 @@ static char *normalize_ref(const char *ref)
 struct match {
 	char uuid[FLY_UUID_LEN + 1];
 	const char *parent;
-	size_t count;            /* distinct UUIDs matched */
+	size_t count; /* distinct UUIDs matched */
 };
 
 static int match_dir(const struct fly_ctx *ctx, const char *parent,
-		     const char *prefix, struct match *m,
-		     struct fly_error *err)
+		     const char *prefix, struct match *m, struct fly_error *err)
 {
 	struct fly_strv names = { 0 };
 	_cleanup_close_ int fd = -1;
@@ -512,8 +514,10 @@ static int find_once(const struct fly_ctx *ctx, const char *ref,
 	if (m.count == 0)
 		return fly_fail(err, 0, "pod \"%s\" not found", ref);
 	if (m.count > 1)
-		return fly_fail(err, 0, "pod \"%s\" is ambiguous: %zu pods "
-				"match", ref, m.count);
+		return fly_fail(err, 0,
+				"pod \"%s\" is ambiguous: %zu pods "
+				"match",
+				ref, m.count);
 	return fly_pod_info_read(ctx, m.parent, m.uuid, ret, err);
 }
 
@@ -538,8 +542,7 @@ int fly_pod_find(const struct fly_ctx *ctx, const char *ref,
 	return r;
 }
 
-int fly_pod_uuid_file_read(const char *file, char **ret,
-			   struct fly_error *err)
+int fly_pod_uuid_file_read(const char *file, char **ret, struct fly_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	char *start, *end;
@@ -559,8 +562,8 @@ int fly_pod_uuid_file_read(const char *file, char **ret,
 int fly_pod_lock_held(const struct fly_ctx *ctx, const char *dir,
 		      struct fly_error *err)
 {
-	_cleanup_close_ int dfd = ctx->sys->sys_open(dir, O_RDONLY |
-						     O_DIRECTORY, 0);
+	_cleanup_close_ int dfd = ctx->sys->sys_open(dir,
+						     O_RDONLY | O_DIRECTORY, 0);
 	int held;
 
 	if (dfd < 0)

@@ -38,10 +38,10 @@ enum fly_pod_state {
 struct fly_pod_info {
 	char uuid[FLY_UUID_LEN + 1];
 	enum fly_pod_state state;
-	char *dir;               /* absolute path of the pod directory */
-	char *app_name;          /* from the manifest; NULL when unknown */
+	char *dir;      /* absolute path of the pod directory */
+	char *app_name; /* from the manifest; NULL when unknown */
 	char *image_name;
-	char *image_version;     /* the image's "version" label */
+	char *image_version; /* the image's "version" label */
 	char *image_id;
 	struct timespec created; /* mtime of "pod"; 0 when unknown */
 	struct timespec started; /* mtime of "pid" */
@@ -82,8 +82,7 @@ int fly_pod_find(const struct fly_ctx *ctx, const char *ref,
 
 /* The UUID written in file (by --uuid-file-save), without surrounding
  * white space. */
-int fly_pod_uuid_file_read(const char *file, char **ret,
-			   struct fly_error *err);
+int fly_pod_uuid_file_read(const char *file, char **ret, struct fly_error *err);
 
 /* Whether someone holds the lock of the pod directory dir: 1 held, 0
  * free (it was taken shared for an instant), -1 with err (ENOENT when the

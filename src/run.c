@@ -57,8 +57,7 @@ int fly_run_use_image(const struct fly_ctx *ctx, struct fly_run *r,
 
 	if (fly_store_use(ctx, r->spec.id, &r->image_lock, err) < 0)
 		return -1;
-	r->store_root_fd = ctx->sys->sys_open(rootfs, O_PATH | O_DIRECTORY,
-					      0);
+	r->store_root_fd = ctx->sys->sys_open(rootfs, O_PATH | O_DIRECTORY, 0);
 	if (r->store_root_fd < 0)
 		return fly_fail(err, errno, "open \"%s\"", rootfs);
 	return 0;
@@ -71,11 +70,10 @@ static int resolve_creds(const struct fly_ctx *ctx, struct fly_run *r,
 {
 	const struct fly_app *app = fly_pod_spec_app(&r->spec);
 
-	return fly_creds_resolve(ctx, r->store_root_fd,
-				 app ? app->user : "0", app ? app->group : "0",
-				 app ? app->supplementary_gids : NULL,
-				 app ? app->n_supplementary_gids : 0,
-				 &r->creds, err);
+	return fly_creds_resolve(
+		ctx, r->store_root_fd, app ? app->user : "0",
+		app ? app->group : "0", app ? app->supplementary_gids : NULL,
+		app ? app->n_supplementary_gids : 0, &r->creds, err);
 }
 
 static int resolve_dns(struct fly_run *r, struct fly_error *err)
@@ -90,12 +88,17 @@ static int resolve_dns(struct fly_run *r, struct fly_error *err)
 	fly_pod_spec_list(&r->spec, "fly/dns-opt", &opts);
 	fly_pod_spec_list(&r->spec, "fly/hosts-entry", &hosts);
 	flags = (struct fly_dns_flags){
-		.dns = dns.v, .n_dns = dns.n, .search = search.v,
-		.n_search = search.n, .opts = opts.v, .n_opts = opts.n,
+		.dns = dns.v,
+		.n_dns = dns.n,
+		.search = search.v,
+		.n_search = search.n,
+		.opts = opts.v,
+		.n_opts = opts.n,
 		.domain = fly_pod_spec_annotation(&r->spec, "fly/dns-domain"),
 	};
-	ret = fly_dns_parse(&flags, &r->dns, err) < 0 ||
-	      fly_hosts_parse(hosts.v, hosts.n, &r->hosts, err) < 0 ? -1 : 0;
+	ret = fly_dns_parse(&flags, &r->dns, err);
+	if (ret == 0)
+		ret = fly_hosts_parse(hosts.v, hosts.n, &r->hosts, err);
 	fly_strv_clear(&dns);
 	fly_strv_clear(&search);
 	fly_strv_clear(&opts);
@@ -115,9 +118,8 @@ static int resolve_volumes(struct fly_run *r, struct fly_error *err)
 
 	if (fly_volumes_resolve(app ? app->mount_points : NULL,
 				app ? app->n_mount_points : 0, pm->volumes,
-				pm->n_volumes, pm->app.mounts,
-				pm->app.n_mounts, &r->uses, &r->n_uses,
-				err) < 0)
+				pm->n_volumes, pm->app.mounts, pm->app.n_mounts,
+				&r->uses, &r->n_uses, err) < 0)
 		return -1;
 	r->pvols = fly_xcalloc(r->n_uses + 1, sizeof(*r->pvols));
 	return 0;
@@ -127,7 +129,8 @@ static void note_isolators(const struct fly_app *app)
 {
 	for (size_t i = 0; app && i < app->n_isolators; i++)
 		fly_debug("isolator \"%s\" is not enforced: fly isolates by "
-			  "chroot only", app->isolators[i].name);
+			  "chroot only",
+			  app->isolators[i].name);
 }
 
 int fly_run_resolve(const struct fly_ctx *ctx, struct fly_run *r,
@@ -136,7 +139,8 @@ int fly_run_resolve(const struct fly_ctx *ctx, struct fly_run *r,
 	const struct fly_app *app = fly_pod_spec_app(&r->spec);
 
 	if (!app || !app->exec || !app->exec[0])
-		return fly_fail(err, 0, "the pod's app names no program to "
+		return fly_fail(err, 0,
+				"the pod's app names no program to "
 				"run");
 	note_isolators(app);
 	if (resolve_dns(r, err) < 0 || resolve_volumes(r, err) < 0 ||
@@ -154,8 +158,7 @@ static int check_source(struct fly_run *r, size_t i, struct fly_error *err)
 	struct fly_plan_volume *pv = &r->pvols[i];
 
 	if (v->kind == FLY_POD_VOLUME_EMPTY) {
-		char *dir = fly_xasprintf("%s/volumes/%s", r->pod.dir,
-					  v->name);
+		char *dir = fly_xasprintf("%s/volumes/%s", r->pod.dir, v->name);
 
 		fly_strv_push(&r->sources, dir);
 		free(dir);
@@ -165,8 +168,10 @@ static int check_source(struct fly_run *r, size_t i, struct fly_error *err)
 		struct stat st;
 
 		if (!realpath(v->source, real) || stat(real, &st) < 0)
-			return fly_fail(err, errno, "volume \"%s\": source "
-					"\"%s\"", v->name, v->source);
+			return fly_fail(err, errno,
+					"volume \"%s\": source "
+					"\"%s\"",
+					v->name, v->source);
 		fly_strv_push(&r->sources, real);
 		pv->source_is_dir = S_ISDIR(st.st_mode);
 	}
@@ -230,9 +235,9 @@ static int enter_userns(const struct fly_ctx *ctx, struct fly_run *r,
 
 	if (fly_userns_enter(ctx, &r->idmap, err) < 0)
 		return -1;
-	if (!fly_userns_maps(&r->idmap, c->uid, c->gid, c->groups,
-			     c->n_groups))
-		return fly_fail(err, 0, "uid %u or gid %u is not mapped in the "
+	if (!fly_userns_maps(&r->idmap, c->uid, c->gid, c->groups, c->n_groups))
+		return fly_fail(err, 0,
+				"uid %u or gid %u is not mapped in the "
 				"user namespace: give your user ranges in "
 				"/etc/subuid and /etc/subgid (needs newuidmap "
 				"from the uidmap package)",
@@ -252,9 +257,10 @@ static int make_empty_volumes(const struct fly_ctx *ctx, struct fly_run *r,
 		if (fly_mkdir_p(ctx, dir, 0755, err) < 0)
 			return fly_wrap(err, "volume \"%s\"", v->name);
 		if (ctx->sys->sys_fchmodat(AT_FDCWD, dir, v->mode, 0) < 0 ||
-		    ctx->sys->sys_fchownat(AT_FDCWD, dir, v->uid, v->gid,
-					   0) < 0)
-			return fly_fail(err, errno, "volume \"%s\": set mode "
+		    ctx->sys->sys_fchownat(AT_FDCWD, dir, v->uid, v->gid, 0) <
+			    0)
+			return fly_fail(err, errno,
+					"volume \"%s\": set mode "
 					"%04o, uid %u, gid %u on \"%s\"",
 					v->name, (unsigned int)v->mode,
 					(unsigned int)v->uid,
@@ -277,9 +283,9 @@ static void plan_files(const struct fly_run *r, struct fly_plan_input *in)
 	default:
 		in->resolv = FLY_FILE_KEEP;
 	}
-	in->hosts = r->hosts.mode == FLY_HOSTS_HOST ? FLY_FILE_HOST :
-		    r->hosts.mode == FLY_HOSTS_WRITE ? FLY_FILE_WRITE :
-						       FLY_FILE_DEFAULT;
+	in->hosts = r->hosts.mode == FLY_HOSTS_HOST    ? FLY_FILE_HOST
+		    : r->hosts.mode == FLY_HOSTS_WRITE ? FLY_FILE_WRITE
+						       : FLY_FILE_DEFAULT;
 	in->hosts_host = "/etc/hosts";
 	in->hosts_text = r->hosts_text;
 }
@@ -291,9 +297,14 @@ static int mount_all(const struct fly_ctx *ctx, struct fly_run *r,
 	_cleanup_free_ char *upper = fly_path_join(r->pod.dir, "upper");
 	_cleanup_free_ char *work = fly_path_join(r->pod.dir, "work");
 	struct fly_plan_input in = {
-		.ns = fly_pod_spec_ns(&r->spec), .userns = !ctx->root,
-		.rootfs = r->root_path, .lower = lower, .upper = upper,
-		.work = work, .host = &r->host_mounts, .volumes = r->pvols,
+		.ns = fly_pod_spec_ns(&r->spec),
+		.userns = !ctx->root,
+		.rootfs = r->root_path,
+		.lower = lower,
+		.upper = upper,
+		.work = work,
+		.host = &r->host_mounts,
+		.volumes = r->pvols,
 		.n_volumes = r->n_uses,
 		.read_only_rootfs = r->spec.pm->app.read_only_rootfs,
 		.no_overlay = !fly_pod_spec_overlay(&r->spec),
@@ -325,9 +336,8 @@ static int write_pid_files(const struct fly_ctx *ctx, struct fly_run *r,
 }
 
 /* The working directory must exist: it is never created. */
-static int check_working_dir(const struct fly_ctx *ctx,
-			     const struct fly_run *r, const char *dir,
-			     struct fly_error *err)
+static int check_working_dir(const struct fly_ctx *ctx, const struct fly_run *r,
+			     const char *dir, struct fly_error *err)
 {
 	int fd = fly_inroot_openat(ctx, r->mounts.root_fd, dir,
 				   O_PATH | O_DIRECTORY);
@@ -344,8 +354,8 @@ static int spawn_in_pod(const struct fly_ctx *ctx, struct fly_run *r,
 {
 	_cleanup_free_ char *exe = NULL;
 
-	if (fly_exec_find(ctx, r->mounts.root_fd, argv[0], fly_env_path(r->envp),
-			  &exe, err) < 0)
+	if (fly_exec_find(ctx, r->mounts.root_fd, argv[0],
+			  fly_env_path(r->envp), &exe, err) < 0)
 		return -1;
 	return fly_launch_spawn(ctx, &r->launch, exe, argv, ret_pid, err);
 }
@@ -383,10 +393,13 @@ static void prepare_launch(const struct fly_ctx *ctx, struct fly_run *r,
 			   const char *dir, const sigset_t *old_mask)
 {
 	r->launch = (struct fly_launch){
-		.root_fd = r->mounts.root_fd, .root_path = r->root_path,
-		.workdir = dir, .creds = &r->creds,
+		.root_fd = r->mounts.root_fd,
+		.root_path = r->root_path,
+		.workdir = dir,
+		.creds = &r->creds,
 		.set_groups = ctx->root || r->idmap.gids > 0,
-		.envp = r->envp, .child_mask = *old_mask,
+		.envp = r->envp,
+		.child_mask = *old_mask,
 	};
 }
 
@@ -405,8 +418,7 @@ static int start_app(const struct fly_ctx *ctx, struct fly_run *r,
 		     struct fly_error *err)
 {
 	const struct fly_app *app = fly_pod_spec_app(&r->spec);
-	const char *dir = app->working_directory ? app->working_directory :
-						   "/";
+	const char *dir = app->working_directory ? app->working_directory : "/";
 	sigset_t old_mask;
 	int code, wstatus;
 	pid_t pid;

@@ -20,9 +20,9 @@
 
 struct fly_run {
 	struct fly_pod_spec spec;
-	char **envp;                 /* the app's composed environment */
-	int image_lock;              /* keeps the image from removal */
-	int store_root_fd;           /* the stored image's tree */
+	char **envp;       /* the app's composed environment */
+	int image_lock;    /* keeps the image from removal */
+	int store_root_fd; /* the stored image's tree */
 	struct fly_creds creds;
 	struct fly_volume_use *uses;
 	size_t n_uses;
@@ -39,7 +39,7 @@ struct fly_run {
 	struct fly_userns_map idmap;
 	struct fly_launch launch;
 	char *root_path;
-	bool started;                /* the app started: the pod is kept */
+	bool started; /* the app started: the pod is kept */
 };
 
 void fly_run_init(struct fly_run *r);

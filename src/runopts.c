@@ -50,10 +50,25 @@ const char fly_prepare_usage[] =
 	"`fly run --help`).\n";
 
 enum {
-	OPT_VOLUME = 256, OPT_MOUNT, OPT_EXEC, OPT_SET_ENV, OPT_ENV_FILE,
-	OPT_INHERIT, OPT_USER, OPT_GROUP, OPT_WORKDIR, OPT_DNS,
-	OPT_DNS_SEARCH, OPT_DNS_OPT, OPT_DNS_DOMAIN, OPT_HOSTS, OPT_UUID_SAVE,
-	OPT_MOUNT_NS, OPT_RO_ROOTFS, OPT_POD_MANIFEST, OPT_NO_OVERLAY,
+	OPT_VOLUME = 256,
+	OPT_MOUNT,
+	OPT_EXEC,
+	OPT_SET_ENV,
+	OPT_ENV_FILE,
+	OPT_INHERIT,
+	OPT_USER,
+	OPT_GROUP,
+	OPT_WORKDIR,
+	OPT_DNS,
+	OPT_DNS_SEARCH,
+	OPT_DNS_OPT,
+	OPT_DNS_DOMAIN,
+	OPT_HOSTS,
+	OPT_UUID_SAVE,
+	OPT_MOUNT_NS,
+	OPT_RO_ROOTFS,
+	OPT_POD_MANIFEST,
+	OPT_NO_OVERLAY,
 };
 
 static const struct option run_options[] = {
@@ -114,8 +129,10 @@ static int set_ns(struct fly_run_opts *o, const char *arg,
 	else if (strcmp(arg, "host") == 0)
 		o->ns = FLY_NS_HOST;
 	else
-		return fly_usage(err, "--mount-ns: \"%s\" is not private or "
-				 "host", arg);
+		return fly_usage(err,
+				 "--mount-ns: \"%s\" is not private or "
+				 "host",
+				 arg);
 	return 0;
 }
 
@@ -123,27 +140,65 @@ static int take_option(struct fly_run_opts *o, int c, const char *arg,
 		       struct fly_error *err)
 {
 	switch (c) {
-	case OPT_VOLUME: return add_volume(o, arg, err);
-	case OPT_MOUNT: return add_mount(o, arg, err);
-	case OPT_EXEC: o->exec = arg; break;
-	case OPT_SET_ENV: fly_strv_push(&o->set_env, arg); break;
-	case OPT_ENV_FILE: fly_strv_push(&o->env_files, arg); break;
-	case OPT_INHERIT: o->inherit_env = true; break;
-	case OPT_USER: o->user = arg; break;
-	case OPT_GROUP: o->group = arg; break;
-	case OPT_WORKDIR: o->working_dir = arg; break;
-	case OPT_DNS: fly_strv_push(&o->dns, arg); break;
-	case OPT_DNS_SEARCH: fly_strv_push(&o->dns_search, arg); break;
-	case OPT_DNS_OPT: fly_strv_push(&o->dns_opt, arg); break;
-	case OPT_DNS_DOMAIN: o->dns_domain = arg; break;
-	case OPT_HOSTS: fly_strv_push(&o->hosts, arg); break;
-	case OPT_UUID_SAVE: o->uuid_file_save = arg; break;
-	case OPT_MOUNT_NS: return set_ns(o, arg, err);
-	case OPT_RO_ROOTFS: o->read_only_rootfs = true; break;
-	case OPT_POD_MANIFEST: o->pod_manifest = arg; break;
-	case OPT_NO_OVERLAY: o->no_overlay = true; break;
-	case 'h': o->help = true; break;
-	default: return -2;
+	case OPT_VOLUME:
+		return add_volume(o, arg, err);
+	case OPT_MOUNT:
+		return add_mount(o, arg, err);
+	case OPT_EXEC:
+		o->exec = arg;
+		break;
+	case OPT_SET_ENV:
+		fly_strv_push(&o->set_env, arg);
+		break;
+	case OPT_ENV_FILE:
+		fly_strv_push(&o->env_files, arg);
+		break;
+	case OPT_INHERIT:
+		o->inherit_env = true;
+		break;
+	case OPT_USER:
+		o->user = arg;
+		break;
+	case OPT_GROUP:
+		o->group = arg;
+		break;
+	case OPT_WORKDIR:
+		o->working_dir = arg;
+		break;
+	case OPT_DNS:
+		fly_strv_push(&o->dns, arg);
+		break;
+	case OPT_DNS_SEARCH:
+		fly_strv_push(&o->dns_search, arg);
+		break;
+	case OPT_DNS_OPT:
+		fly_strv_push(&o->dns_opt, arg);
+		break;
+	case OPT_DNS_DOMAIN:
+		o->dns_domain = arg;
+		break;
+	case OPT_HOSTS:
+		fly_strv_push(&o->hosts, arg);
+		break;
+	case OPT_UUID_SAVE:
+		o->uuid_file_save = arg;
+		break;
+	case OPT_MOUNT_NS:
+		return set_ns(o, arg, err);
+	case OPT_RO_ROOTFS:
+		o->read_only_rootfs = true;
+		break;
+	case OPT_POD_MANIFEST:
+		o->pod_manifest = arg;
+		break;
+	case OPT_NO_OVERLAY:
+		o->no_overlay = true;
+		break;
+	case 'h':
+		o->help = true;
+		break;
+	default:
+		return -2;
 	}
 	return 0;
 }
@@ -159,8 +214,10 @@ static int parse_flags(int argc, char **argv, struct fly_run_opts *o,
 		int r = take_option(o, c, optarg, err);
 
 		if (r == -2)
-			return fly_usage(err, "run: unknown flag \"%s\" or "
-					 "missing value", argv[optind - 1]);
+			return fly_usage(err,
+					 "run: unknown flag \"%s\" or "
+					 "missing value",
+					 argv[optind - 1]);
 		if (r < 0)
 			return -1;
 	}
@@ -175,28 +232,31 @@ static void take_args(int argc, char **argv, struct fly_run_opts *o)
 }
 
 /* What a pod manifest says cannot come from flags as well. */
-static int check_pod_manifest_flags(const struct fly_run_opts *o,
-				    bool more, struct fly_error *err)
+static int check_pod_manifest_flags(const struct fly_run_opts *o, bool more,
+				    struct fly_error *err)
 {
-	const char *clash = more ? "an image or arguments" :
-			    o->n_volumes ? "--volume" :
-			    o->n_mounts ? "--mount" :
-			    o->exec ? "--exec" :
-			    o->user ? "--user" :
-			    o->group ? "--group" :
-			    o->working_dir ? "--working-dir" :
-			    o->read_only_rootfs ? "--read-only-rootfs" :
-			    o->dns.n ? "--dns" :
-			    o->dns_search.n ? "--dns-search" :
-			    o->dns_opt.n ? "--dns-opt" :
-			    o->dns_domain ? "--dns-domain" :
-			    o->hosts.n ? "--hosts-entry" :
-			    o->ns != FLY_NS_PRIVATE ? "--mount-ns" :
-			    o->no_overlay ? "--no-overlay" : NULL;
+	const char *clash = more                      ? "an image or arguments"
+			    : o->n_volumes            ? "--volume"
+			    : o->n_mounts             ? "--mount"
+			    : o->exec                 ? "--exec"
+			    : o->user                 ? "--user"
+			    : o->group                ? "--group"
+			    : o->working_dir          ? "--working-dir"
+			    : o->read_only_rootfs     ? "--read-only-rootfs"
+			    : o->dns.n                ? "--dns"
+			    : o->dns_search.n         ? "--dns-search"
+			    : o->dns_opt.n            ? "--dns-opt"
+			    : o->dns_domain           ? "--dns-domain"
+			    : o->hosts.n              ? "--hosts-entry"
+			    : o->ns != FLY_NS_PRIVATE ? "--mount-ns"
+			    : o->no_overlay           ? "--no-overlay"
+						      : NULL;
 
 	if (clash)
-		return fly_usage(err, "--pod-manifest: %s cannot be given "
-				 "too: the manifest says it", clash);
+		return fly_usage(err,
+				 "--pod-manifest: %s cannot be given "
+				 "too: the manifest says it",
+				 clash);
 	return 0;
 }
 
@@ -223,9 +283,11 @@ int fly_run_opts_parse(int argc, char **argv, struct fly_run_opts *ret,
 	if (r == 1)
 		take_args(argc, argv, ret);
 	else if (optind < argc)
-		return fly_usage(err, "run: unexpected argument \"%s\" (fly "
+		return fly_usage(err,
+				 "run: unexpected argument \"%s\" (fly "
 				 "runs one image; app arguments go after "
-				 "`--`)", argv[optind]);
+				 "`--`)",
+				 argv[optind]);
 	return 0;
 }
 

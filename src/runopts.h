@@ -9,9 +9,9 @@
 #include "volumes.h"
 
 struct fly_run_opts {
-	const char *image;           /* file or store reference */
-	const char *exec;            /* --exec, NULL when not given */
-	struct fly_strv args;        /* after `--` */
+	const char *image;    /* file or store reference */
+	const char *exec;     /* --exec, NULL when not given */
+	struct fly_strv args; /* after `--` */
 	bool has_args;
 	struct fly_pod_volume *volumes;
 	size_t n_volumes;
@@ -29,7 +29,7 @@ struct fly_run_opts {
 	const char *dns_domain;
 	struct fly_strv hosts;
 	const char *uuid_file_save;
-	const char *pod_manifest;    /* --pod-manifest=FILE */
+	const char *pod_manifest; /* --pod-manifest=FILE */
 	enum fly_ns_mode ns;
 	bool read_only_rootfs;
 	bool no_overlay;

@@ -32,8 +32,8 @@
 #include "util.h"
 #include "poison.h"
 
-#define MIN_PREFIX 4   /* hex digits an ID prefix needs */
-#define MAX_DEPTH 32   /* dependency levels below an image */
+#define MIN_PREFIX 4 /* hex digits an ID prefix needs */
+#define MAX_DEPTH 32 /* dependency levels below an image */
 
 /* One image as the store knows it. */
 struct stored {
@@ -50,8 +50,7 @@ static void closedirp(DIR **d)
 
 #define _cleanup_dir_ _cleanup_(closedirp)
 
-static char *store_path(const struct fly_ctx *ctx, const char *a,
-			const char *b)
+static char *store_path(const struct fly_ctx *ctx, const char *a, const char *b)
 {
 	_cleanup_free_ char *p = fly_path_join(ctx->dir, a);
 
@@ -151,9 +150,8 @@ static void drop_lock_file(const struct fly_ctx *ctx, const char *name)
 
 /* ---- stale renders ------------------------------------------------------- */
 
-static int sweep_entry(const struct fly_ctx *ctx, int dirfd,
-		       const char *tmp, const char *name,
-		       struct fly_error *err)
+static int sweep_entry(const struct fly_ctx *ctx, int dirfd, const char *tmp,
+		       const char *name, struct fly_error *err)
 {
 	_cleanup_free_ char *path = fly_path_join(tmp, name);
 	_cleanup_close_ int fd = -1;
@@ -287,12 +285,13 @@ static void labels_from_json(json_t *obj, struct fly_image_info *info)
 
 	info->labels = fly_xcalloc(json_object_size(obj),
 				   sizeof(*info->labels));
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		if (!json_is_string(val))
 			continue;
 		info->labels[info->n_labels].name = fly_xstrdup(key);
-		info->labels[info->n_labels].value =
-			fly_xstrdup(json_string_value(val));
+		info->labels[info->n_labels].value = fly_xstrdup(
+			json_string_value(val));
 		info->n_labels++;
 	}
 }
@@ -326,10 +325,9 @@ static int load_stored(const struct fly_ctx *ctx, const char *id,
 	j = json_load_file(path, 0, &jerr);
 	if (!j)
 		return fly_fail(err, 0, "read \"%s\": %s", path, jerr.text);
-	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:o, s:I, s:I}",
-			   "name", &name, "imported", &imported,
-			   "labels", &labels, "size", &size,
-			   "depth", &depth) < 0 ||
+	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:o, s:I, s:I}", "name",
+			   &name, "imported", &imported, "labels", &labels,
+			   "size", &size, "depth", &depth) < 0 ||
 	    !json_is_object(labels) || parse_time(imported, &ret->imported))
 		return fly_fail(err, 0, "\"%s\": not a valid image record",
 				path);
@@ -361,7 +359,7 @@ static void add_stored(const struct fly_ctx *ctx, const char *id,
 	struct stored s = { 0 };
 
 	if (load_stored(ctx, id, &s, &e) < 0) {
-		if (e.errnum != ENOENT)  /* not removed meanwhile */
+		if (e.errnum != ENOENT) /* not removed meanwhile */
 			fly_warn("skipping image %s: %s", id, e.msg);
 		stored_clear(&s);
 		return;
@@ -437,11 +435,11 @@ static int write_info(const struct fly_ctx *ctx, const char *dir,
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	format_time(&now, imported);
-	j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:i}",
-		      "id", aci->id, "name", aci->manifest->name,
-		      "labels", labels_to_json(aci->manifest),
-		      "imported", imported, "size", (json_int_t)size,
-		      "tar_size", (json_int_t)aci->tar_size, "depth", depth);
+	j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:i}", "id", aci->id,
+		      "name", aci->manifest->name, "labels",
+		      labels_to_json(aci->manifest), "imported", imported,
+		      "size", (json_int_t)size, "tar_size",
+		      (json_int_t)aci->tar_size, "depth", depth);
 	text = json_dumps(j, JSON_INDENT(2));
 	if (!text)
 		return fly_fail(err, ENOMEM, "write \"%s\"", path);
@@ -472,7 +470,7 @@ static char *clean_path(const char *p)
 
 struct whitelist {
 	const struct fly_ctx *ctx;
-	char **paths;       /* cleaned, sorted */
+	char **paths; /* cleaned, sorted */
 	size_t n;
 };
 
@@ -561,9 +559,8 @@ static bool labels_match(const struct fly_image_info *info,
 			 const struct fly_name_value *want, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *have = fly_name_value_get(info->labels,
-						      info->n_labels,
-						      want[i].name);
+		const char *have = fly_name_value_get(
+			info->labels, info->n_labels, want[i].name);
 
 		if (!have || strcmp(have, want[i].value) != 0)
 			return false;
@@ -572,8 +569,7 @@ static bool labels_match(const struct fly_image_info *info,
 }
 
 /* The newest image matching a dependency, NULL when there is none. */
-static const struct stored *find_dependency(const struct stored *all,
-					    size_t n,
+static const struct stored *find_dependency(const struct stored *all, size_t n,
 					    const struct fly_dependency *dep)
 {
 	for (size_t i = n; i-- > 0;) {
@@ -582,8 +578,8 @@ static const struct stored *find_dependency(const struct stored *all,
 		if (strcmp(info->name, dep->image_name) != 0 ||
 		    !labels_match(info, dep->labels, dep->n_labels))
 			continue;
-		if (dep->image_id && !fly_str_has_prefix(info->id,
-							 dep->image_id))
+		if (dep->image_id &&
+		    !fly_str_has_prefix(info->id, dep->image_id))
 			continue;
 		return &all[i];
 	}
@@ -618,13 +614,18 @@ int fly_store_render_dependencies(const struct fly_ctx *ctx,
 		const struct stored *found = find_dependency(all, n, dep);
 
 		if (!found)
-			r = fly_fail(err, 0, "dependency \"%s\" not found in "
-				     "the store", dep->image_name);
+			r = fly_fail(err, 0,
+				     "dependency \"%s\" not found in "
+				     "the store",
+				     dep->image_name);
 		else if (strcmp(found->info.id, own_id) == 0)
-			r = fly_fail(err, 0, "dependency \"%s\" is the image "
-				     "itself", dep->image_name);
+			r = fly_fail(err, 0,
+				     "dependency \"%s\" is the image "
+				     "itself",
+				     dep->image_name);
 		else if (found->depth + 1 > MAX_DEPTH)
-			r = fly_fail(err, 0, "dependency \"%s\": dependencies "
+			r = fly_fail(err, 0,
+				     "dependency \"%s\": dependencies "
 				     "nest deeper than %d levels",
 				     dep->image_name, MAX_DEPTH);
 		else
@@ -641,8 +642,8 @@ int fly_store_render_dependencies(const struct fly_ctx *ctx,
 
 struct render {
 	const struct fly_ctx *ctx;
-	char *dir;          /* DIR/tmp/render-XXXXXX until committed */
-	int fd;             /* the render directory, flock'ed */
+	char *dir; /* DIR/tmp/render-XXXXXX until committed */
+	int fd;    /* the render directory, flock'ed */
 	int aci_fd;
 	struct fly_aci aci;
 	int depth;
@@ -674,8 +675,8 @@ static int render_begin(struct render *r, struct fly_error *err)
 		r->dir = fly_xstrdup(tmpl);
 		if (!mkdtemp(r->dir))
 			return fly_fail(err, errno, "create \"%s\"", tmpl);
-		r->fd = ctx->sys->sys_open(r->dir, O_RDONLY | O_DIRECTORY |
-					   O_NOFOLLOW, 0);
+		r->fd = ctx->sys->sys_open(
+			r->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		if (r->fd < 0 && errno == ENOENT)
 			continue;
 		if (r->fd < 0)
@@ -695,8 +696,8 @@ static int render_read(struct render *r, int src, const char *path,
 	const struct fly_ctx *ctx = r->ctx;
 	_cleanup_free_ char *rootfs = fly_path_join(r->dir, "rootfs");
 
-	r->aci_fd = ctx->sys->sys_openat(r->fd, "aci", O_WRONLY | O_CREAT |
-					 O_EXCL, 0644);
+	r->aci_fd = ctx->sys->sys_openat(r->fd, "aci",
+					 O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (r->aci_fd < 0)
 		return fly_fail(err, errno, "create \"%s/aci\"", r->dir);
 	if (ctx->sys->sys_mkdirat(r->fd, "rootfs", 0755) < 0)
@@ -725,8 +726,8 @@ static int render_layers(struct render *r, struct fly_error *err)
 			return fly_wrap(err, "rendering the image's own layer");
 	}
 	if (m->path_whitelist)
-		return fly_store_apply_whitelist(ctx, rootfs,
-						 m->path_whitelist, err);
+		return fly_store_apply_whitelist(ctx, rootfs, m->path_whitelist,
+						 err);
 	return 0;
 }
 
@@ -793,9 +794,8 @@ static int render_image(const struct fly_ctx *ctx, int src, const char *path,
 	return ret;
 }
 
-static int open_source(const struct fly_ctx *ctx, const char *path,
-		       int *ret_fd, struct stat *ret_st,
-		       struct fly_error *err)
+static int open_source(const struct fly_ctx *ctx, const char *path, int *ret_fd,
+		       struct stat *ret_st, struct fly_error *err)
 {
 	_cleanup_close_ int fd = -1;
 
@@ -813,10 +813,10 @@ static int open_source(const struct fly_ctx *ctx, const char *path,
 
 static char *source_key(const struct stat *st)
 {
-	return fly_xasprintf("%llu %lld.%09ld %lld.%09ld",
-			     (unsigned long long)st->st_size,
-			     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-			     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+	return fly_xasprintf(
+		"%llu %lld.%09ld %lld.%09ld", (unsigned long long)st->st_size,
+		(long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		(long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
 
 /* The ID an earlier fetch of this unchanged file gave, if still stored. */
@@ -891,8 +891,10 @@ static int resolve_prefix(const struct fly_ctx *ctx, const char *ref,
 		       : fly_xasprintf("%s%s", FLY_ID_PREFIX, ref);
 	hex_len = strlen(want) - strlen(FLY_ID_PREFIX);
 	if (hex_len < MIN_PREFIX || !is_hex(want + strlen(FLY_ID_PREFIX)))
-		return fly_fail(err, 0, "image ID \"%s\" is not %d to 128 hex "
-				"digits", ref, MIN_PREFIX);
+		return fly_fail(err, 0,
+				"image ID \"%s\" is not %d to 128 hex "
+				"digits",
+				ref, MIN_PREFIX);
 	d = opendir(images);
 	if (!d && errno != ENOENT)
 		return fly_fail(err, errno, "read \"%s\"", images);
@@ -905,8 +907,10 @@ static int resolve_prefix(const struct fly_ctx *ctx, const char *ref,
 	if (count == 0)
 		return fly_fail(err, 0, "image \"%s\" not found", ref);
 	if (count > 1)
-		return fly_fail(err, 0, "image ID prefix \"%s\" is ambiguous: "
-				"it matches %zu images", ref, count);
+		return fly_fail(err, 0,
+				"image ID prefix \"%s\" is ambiguous: "
+				"it matches %zu images",
+				ref, count);
 	return 0;
 }
 
@@ -926,8 +930,8 @@ static int resolve_name(const struct fly_ctx *ctx, const char *ref,
 		return -1;
 	for (size_t i = n; r == 1 && i-- > 0;) {
 		const struct fly_image_info *info = &all[i].info;
-		const char *v = fly_name_value_get(info->labels,
-						   info->n_labels, "version");
+		const char *v = fly_name_value_get(info->labels, info->n_labels,
+						   "version");
 
 		if (strcmp(info->name, name) != 0 ||
 		    (version && (!v || strcmp(v, version) != 0)))
@@ -1094,14 +1098,15 @@ static int check_out(const char *out, bool overwrite, struct fly_error *err)
 	if (S_ISDIR(st.st_mode))
 		return fly_fail(err, EISDIR, "\"%s\"", out);
 	if (!overwrite)
-		return fly_fail(err, 0, "\"%s\" exists; use --overwrite to "
-				"replace it", out);
+		return fly_fail(err, 0,
+				"\"%s\" exists; use --overwrite to "
+				"replace it",
+				out);
 	return 0;
 }
 
 static int write_export(const struct fly_ctx *ctx, int in, int tmp_fd,
-			const char *tmp, const char *out,
-			struct fly_error *err)
+			const char *tmp, const char *out, struct fly_error *err)
 {
 	if (fchmod(tmp_fd, 0644) < 0)
 		return fly_fail(err, errno, "set the mode of \"%s\"", tmp);
@@ -1114,8 +1119,8 @@ static int write_export(const struct fly_ctx *ctx, int in, int tmp_fd,
 	return 0;
 }
 
-int fly_store_export(const struct fly_ctx *ctx, const char *id,
-		     const char *out, bool overwrite, struct fly_error *err)
+int fly_store_export(const struct fly_ctx *ctx, const char *id, const char *out,
+		     bool overwrite, struct fly_error *err)
 {
 	_cleanup_free_ char *dir = fly_store_image_dir(ctx, id);
 	_cleanup_free_ char *aci = fly_path_join(dir, "aci");

@@ -28,7 +28,7 @@ struct fly_image_info {
 	size_t n_labels;
 	time_t imported;
 	time_t last_used;
-	uint64_t size;               /* bytes of the stored archive */
+	uint64_t size; /* bytes of the stored archive */
 };
 
 void fly_image_info_free(struct fly_image_info *info, size_t n);
@@ -87,5 +87,5 @@ int fly_store_apply_whitelist(const struct fly_ctx *ctx, const char *rootfs,
 
 /* Copy an image's archive, byte for byte, to out through a temporary name
  * in out's directory.  An existing out is an error unless overwrite. */
-int fly_store_export(const struct fly_ctx *ctx, const char *id,
-		     const char *out, bool overwrite, struct fly_error *err);
+int fly_store_export(const struct fly_ctx *ctx, const char *id, const char *out,
+		     bool overwrite, struct fly_error *err);

@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 struct fly_strv {
-	char **v;            /* NULL-terminated once anything was pushed */
+	char **v; /* NULL-terminated once anything was pushed */
 	size_t n;
 };
 

@@ -28,14 +28,14 @@ static void closedirp(DIR **d)
  * dst has at that name.  Copying keeps hard links within the layer. */
 struct layer {
 	const struct fly_ctx *ctx;
-	bool move;          /* rename entries out of src instead of copying */
-	void *links;        /* tsearch tree of struct link_seen */
+	bool move;   /* rename entries out of src instead of copying */
+	void *links; /* tsearch tree of struct link_seen */
 };
 
 struct link_seen {
 	dev_t dev;
 	ino_t ino;
-	char *path;         /* where the first copy went */
+	char *path; /* where the first copy went */
 };
 
 static int cmp_link(const void *a, const void *b)
@@ -80,7 +80,8 @@ static int apply_meta(struct layer *l, int fd, int dirfd, const char *name,
 	if (l->ctx->root) {
 		r = fd >= 0 ? fchown(fd, st->st_uid, st->st_gid)
 			    : sys->sys_fchownat(dirfd, name, st->st_uid,
-						st->st_gid, AT_SYMLINK_NOFOLLOW);
+						st->st_gid,
+						AT_SYMLINK_NOFOLLOW);
 		if (r < 0)
 			return fly_fail(err, errno, "set the owner of \"%s\"",
 					path);
@@ -166,8 +167,8 @@ static int copy_file(struct layer *l, int src, int dst, const char *name,
 	in = l->ctx->sys->sys_openat(src, name, O_RDONLY | O_NOFOLLOW, 0);
 	if (in < 0)
 		return fly_fail(err, errno, "open \"%s\"", name);
-	out = l->ctx->sys->sys_openat(dst, name, O_WRONLY | O_CREAT | O_EXCL |
-				      O_NOFOLLOW, 0600);
+	out = l->ctx->sys->sys_openat(
+		dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 	if (out < 0)
 		return fly_fail(err, errno, "create \"%s\"", path);
 	if (fly_copy_data(in, out, path, err) < 0)
@@ -188,8 +189,9 @@ static int copy_special(struct layer *l, int src, int dst, const char *name,
 		target[n] = '\0';
 		if (l->ctx->sys->sys_symlinkat(target, dst, name) < 0)
 			return fly_fail(err, errno, "create \"%s\"", path);
-	} else if (l->ctx->sys->sys_mknodat(dst, name, st->st_mode & (S_IFMT | 0600),
-			   st->st_rdev) < 0) {
+	} else if (l->ctx->sys->sys_mknodat(dst, name,
+					    st->st_mode & (S_IFMT | 0600),
+					    st->st_rdev) < 0) {
 		return fly_fail(err, errno, "create \"%s\"", path);
 	}
 	return apply_meta(l, -1, dst, name, st, path, err);
@@ -199,8 +201,7 @@ static int copy_special(struct layer *l, int src, int dst, const char *name,
  * directory is removed.  *have says whether a directory remains. */
 static int clear_target(struct layer *l, int dst, const char *name,
 			const struct stat *upper, const char *path,
-			struct stat *ret_old, bool *have,
-			struct fly_error *err)
+			struct stat *ret_old, bool *have, struct fly_error *err)
 {
 	*have = fstatat(dst, name, ret_old, AT_SYMLINK_NOFOLLOW) == 0;
 	if (!*have && errno != ENOENT)
@@ -224,8 +225,8 @@ static int move_dir(struct layer *l, int src, int dst, const char *name,
 	const struct fly_sys *sys = l->ctx->sys;
 	bool unlock = !l->ctx->root && !(st->st_mode & S_IWUSR);
 
-	if (unlock && sys->sys_fchmodat(src, name, st->st_mode | S_IWUSR,
-					0) < 0)
+	if (unlock &&
+	    sys->sys_fchmodat(src, name, st->st_mode | S_IWUSR, 0) < 0)
 		return fly_fail(err, errno, "set the mode of \"%s\"", path);
 	if (sys->sys_renameat(src, name, dst, name) < 0)
 		return fly_fail(err, errno, "move \"%s\"", path);
@@ -245,9 +246,8 @@ int fly_tree_open_dir(const struct fly_ctx *ctx, int dirfd, const char *name,
 }
 
 static int merge_subdir(struct layer *l, int src, int dst, const char *name,
-			const struct stat *st, bool have,
-			const char *src_path, const char *dst_path,
-			struct fly_error *err)
+			const struct stat *st, bool have, const char *src_path,
+			const char *dst_path, struct fly_error *err)
 {
 	_cleanup_close_ int sfd = -1, dfd = -1;
 
@@ -340,7 +340,8 @@ int fly_tree_merge(const struct fly_ctx *ctx, const char *src_path,
 	struct stat st;
 	int r;
 
-	if (fly_tree_open_dir(ctx, AT_FDCWD, src_path, src_path, &src, err) < 0 ||
+	if (fly_tree_open_dir(ctx, AT_FDCWD, src_path, src_path, &src, err) <
+		    0 ||
 	    fly_tree_open_dir(ctx, AT_FDCWD, dst_path, dst_path, &dst, err) < 0)
 		return -1;
 	if (fstat(src, &st) < 0)
@@ -351,4 +352,3 @@ int fly_tree_merge(const struct fly_ctx *ctx, const char *src_path,
 		return -1;
 	return apply_meta(&l, dst, -1, NULL, &st, dst_path, err);
 }
-

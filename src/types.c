@@ -206,8 +206,8 @@ bool fly_is_rfc3339(const char *s)
 static bool is_quantity_suffix(const char *s)
 {
 	static const char *const suffixes[] = {
-		"", "n", "u", "m", "k", "M", "G", "T", "P", "E",
-		"Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
+		"",  "n", "u",  "m",  "k",  "M",  "G",  "T",
+		"P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
 	};
 
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++)
@@ -309,12 +309,12 @@ bool fly_is_image_id(const char *s)
 
 struct os_arches {
 	const char *os;
-	const char *const *arches;   /* NULL-terminated */
+	const char *const *arches; /* NULL-terminated */
 };
 
 static const char *const linux_arches[] = {
-	"amd64", "i386", "aarch64", "aarch64_be", "armv6l", "armv7l",
-	"armv7b", "ppc64", "ppc64le", "s390x", NULL,
+	"amd64",  "i386",  "aarch64", "aarch64_be", "armv6l", "armv7l",
+	"armv7b", "ppc64", "ppc64le", "s390x",      NULL,
 };
 static const char *const freebsd_arches[] = { "amd64", "i386", "arm", NULL };
 static const char *const darwin_arches[] = { "x86_64", "i386", NULL };

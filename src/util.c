@@ -190,8 +190,7 @@ int fly_mkdir_p(const struct fly_ctx *ctx, const char *path, mode_t mode,
 	_cleanup_free_ char *p = NULL;
 
 	/* Most of the time the directory is there: one call. */
-	if (ctx->sys->sys_mkdirat(AT_FDCWD, path, mode) == 0 ||
-	    errno == EEXIST)
+	if (ctx->sys->sys_mkdirat(AT_FDCWD, path, mode) == 0 || errno == EEXIST)
 		return 0;
 	p = fly_xstrdup(path);
 	for (char *s = p + 1;; s++) {
@@ -279,8 +278,7 @@ static int rm_entry(const struct fly_ctx *ctx, int dirfd, uint64_t mnt,
 		return fly_fail(err, errno, "remove \"%s\"", sub);
 	return 0;
 remove_file:
-	if (ctx->sys->sys_unlinkat(dirfd, de->d_name, 0) < 0 &&
-	    errno != ENOENT)
+	if (ctx->sys->sys_unlinkat(dirfd, de->d_name, 0) < 0 && errno != ENOENT)
 		return fly_fail(err, errno, "remove \"%s\"", sub);
 	return 0;
 }

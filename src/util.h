@@ -15,8 +15,18 @@ void fly_freep(void *p);
 void fly_closep(const int *fd);
 
 /* Return *p and set it to NULL (hand ownership out of a cleanup var). */
-#define FLY_TAKE(p) ({ __typeof__(p) take_ = (p); (p) = NULL; take_; })
-#define FLY_TAKE_FD(fd) ({ int takefd_ = (fd); (fd) = -1; takefd_; })
+#define FLY_TAKE(p)                        \
+	({                                 \
+		__typeof__(p) take_ = (p); \
+		(p) = NULL;                \
+		take_;                     \
+	})
+#define FLY_TAKE_FD(fd)             \
+	({                          \
+		int takefd_ = (fd); \
+		(fd) = -1;          \
+		takefd_;            \
+	})
 
 /* Allocation that aborts on exhaustion: fly cannot do anything useful
  * without memory, and a partial state is worse than a crash report. */
@@ -24,8 +34,7 @@ void *fly_xmalloc(size_t n);
 void *fly_xcalloc(size_t n, size_t size);
 void *fly_xrealloc(void *p, size_t n);
 char *fly_xstrdup(const char *s);
-__attribute__((format(printf, 1, 2)))
-char *fly_xasprintf(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) char *fly_xasprintf(const char *fmt, ...);
 
 /* "a" + "/" + "b" with exactly one slash between them. */
 char *fly_path_join(const char *a, const char *b);

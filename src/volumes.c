@@ -53,10 +53,12 @@ static int volume_option(struct fly_pod_volume *v, const char *key,
 
 	if (strcmp(key, "kind") == 0) {
 		if (strcmp(value, "host") && strcmp(value, "empty"))
-			return fly_usage(err, "--volume: kind=\"%s\" is not "
-					 "host or empty", value);
-		v->kind = value[0] == 'h' ? FLY_POD_VOLUME_HOST :
-					    FLY_POD_VOLUME_EMPTY;
+			return fly_usage(err,
+					 "--volume: kind=\"%s\" is not "
+					 "host or empty",
+					 value);
+		v->kind = value[0] == 'h' ? FLY_POD_VOLUME_HOST
+					  : FLY_POD_VOLUME_EMPTY;
 		*has_kind = true;
 	} else if (strcmp(key, "source") == 0) {
 		free(v->source);
@@ -86,21 +88,29 @@ static int check_volume(const struct fly_pod_volume *v, const char *given,
 	bool host = v->kind == FLY_POD_VOLUME_HOST;
 
 	if (host && !v->source)
-		return fly_usage(err, "--volume %s: kind=host needs source=",
-				 v->name);
+		return fly_usage(
+			err, "--volume %s: kind=host needs source=", v->name);
 	if (host && v->source[0] != '/')
-		return fly_usage(err, "--volume %s: source=\"%s\" is not an "
-				 "absolute path", v->name, v->source);
+		return fly_usage(err,
+				 "--volume %s: source=\"%s\" is not an "
+				 "absolute path",
+				 v->name, v->source);
 	if (!host && v->source)
-		return fly_usage(err, "--volume %s: source= is only for "
-				 "kind=host", v->name);
+		return fly_usage(err,
+				 "--volume %s: source= is only for "
+				 "kind=host",
+				 v->name);
 	if (!host && v->recursive != FLY_UNSET)
-		return fly_usage(err, "--volume %s: recursive= is only for "
-				 "kind=host", v->name);
+		return fly_usage(err,
+				 "--volume %s: recursive= is only for "
+				 "kind=host",
+				 v->name);
 	if (host && (strstr(given, ",mode=") || strstr(given, ",uid=") ||
 		     strstr(given, ",gid=")))
-		return fly_usage(err, "--volume %s: mode, uid and gid are "
-				 "only for kind=empty", v->name);
+		return fly_usage(err,
+				 "--volume %s: mode, uid and gid are "
+				 "only for kind=empty",
+				 v->name);
 	return 0;
 }
 
@@ -117,23 +127,29 @@ int fly_volume_parse(const char *arg, struct fly_pod_volume *ret,
 	ret->gid = FLY_EMPTY_VOLUME_GID;
 	item = strtok_r(copy, ",", &save);
 	if (!item || strchr(item, '=') || !fly_is_acname(item))
-		return fly_usage(err, "--volume \"%s\": must start with a "
+		return fly_usage(err,
+				 "--volume \"%s\": must start with a "
 				 "volume name (lower-case letters, digits "
-				 "and single dashes)", arg);
+				 "and single dashes)",
+				 arg);
 	ret->name = fly_xstrdup(item);
 	while ((item = strtok_r(NULL, ",", &save))) {
 		char *eq = strchr(item, '=');
 
 		if (!eq)
-			return fly_usage(err, "--volume %s: \"%s\" is not "
-					 "KEY=VALUE", ret->name, item);
+			return fly_usage(err,
+					 "--volume %s: \"%s\" is not "
+					 "KEY=VALUE",
+					 ret->name, item);
 		*eq = '\0';
 		if (volume_option(ret, item, eq + 1, &has_kind, err) < 0)
 			return -1;
 	}
 	if (!has_kind)
-		return fly_usage(err, "--volume %s: kind= is required (host "
-				 "or empty)", ret->name);
+		return fly_usage(err,
+				 "--volume %s: kind= is required (host "
+				 "or empty)",
+				 ret->name);
 	return check_volume(ret, arg, err);
 }
 
@@ -151,27 +167,33 @@ int fly_mount_parse(const char *arg, struct fly_pod_mount *ret,
 
 		if (eq)
 			*eq = '\0';
-		slot = !eq ? NULL : strcmp(item, "volume") == 0 ?
-			&ret->volume : strcmp(item, "target") == 0 ?
-			&ret->path : NULL;
+		slot = !eq                           ? NULL
+		       : strcmp(item, "volume") == 0 ? &ret->volume
+		       : strcmp(item, "target") == 0 ? &ret->path
+						     : NULL;
 		if (!slot)
-			return fly_usage(err, "--mount \"%s\": expected "
-					 "volume=NAME,target=PATH", arg);
+			return fly_usage(err,
+					 "--mount \"%s\": expected "
+					 "volume=NAME,target=PATH",
+					 arg);
 		free(*slot);
 		*slot = fly_xstrdup(eq + 1);
 	}
 	if (!ret->volume || !ret->path || !ret->path[0])
-		return fly_usage(err, "--mount \"%s\": expected "
-				 "volume=NAME,target=PATH", arg);
+		return fly_usage(err,
+				 "--mount \"%s\": expected "
+				 "volume=NAME,target=PATH",
+				 arg);
 	if (ret->path[0] != '/')
-		return fly_usage(err, "--mount \"%s\": target must be an "
-				 "absolute path", arg);
+		return fly_usage(err,
+				 "--mount \"%s\": target must be an "
+				 "absolute path",
+				 arg);
 	return 0;
 }
 
-static const struct fly_pod_volume *find_volume(
-	const struct fly_pod_volume *v,
-					    size_t n, const char *name)
+static const struct fly_pod_volume *find_volume(const struct fly_pod_volume *v,
+						size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].name, name) == 0)
@@ -179,8 +201,8 @@ static const struct fly_pod_volume *find_volume(
 	return NULL;
 }
 
-static const struct fly_mount_point *find_point(
-	const struct fly_mount_point *p, size_t n, const char *name)
+static const struct fly_mount_point *find_point(const struct fly_mount_point *p,
+						size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(p[i].name, name) == 0)
@@ -188,26 +210,28 @@ static const struct fly_mount_point *find_point(
 	return NULL;
 }
 
-static int check_unique(const struct fly_pod_volume *volumes,
-			size_t n_volumes, const struct fly_pod_mount *mounts,
-			size_t n_mounts,
+static int check_unique(const struct fly_pod_volume *volumes, size_t n_volumes,
+			const struct fly_pod_mount *mounts, size_t n_mounts,
 			struct fly_error *err)
 {
 	for (size_t i = 0; i < n_volumes; i++)
 		if (find_volume(volumes, i, volumes[i].name))
 			return fly_fail(err, 0, "duplicate volume name \"%s\"",
-					 volumes[i].name);
+					volumes[i].name);
 	for (size_t i = 0; i < n_mounts; i++) {
 		if (!find_volume(volumes, n_volumes, mounts[i].volume))
-			return fly_fail(err, 0, "--mount: no volume named "
-					 "\"%s\"", mounts[i].volume);
+			return fly_fail(err, 0,
+					"--mount: no volume named "
+					"\"%s\"",
+					mounts[i].volume);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(mounts[j].volume, mounts[i].volume) == 0 ||
 			    strcmp(mounts[j].path, mounts[i].path) == 0)
-				return fly_fail(err, 0, "duplicate mount: "
-						 "volume \"%s\" on \"%s\"",
-						 mounts[i].volume,
-						 mounts[i].path);
+				return fly_fail(err, 0,
+						"duplicate mount: "
+						"volume \"%s\" on \"%s\"",
+						mounts[i].volume,
+						mounts[i].path);
 	}
 	return 0;
 }
@@ -222,13 +246,14 @@ static void add_use(struct fly_volume_use **uses, size_t *n,
 	u = &(*uses)[(*n)++];
 	u->volume = v;
 	u->target = fly_xstrdup(target);
-	u->read_only = v->read_only != FLY_UNSET ? v->read_only == FLY_TRUE :
-		       point ? point->read_only : false;
+	u->read_only = v->read_only != FLY_UNSET ? v->read_only == FLY_TRUE
+		       : point                   ? point->read_only
+						 : false;
 	u->recursive = v->recursive == FLY_TRUE;
 }
 
-static const struct fly_pod_mount *find_mount(
-	const struct fly_pod_mount *m, size_t n, const char *volume)
+static const struct fly_pod_mount *find_mount(const struct fly_pod_mount *m,
+					      size_t n, const char *volume)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(m[i].volume, volume) == 0)
@@ -249,22 +274,25 @@ int fly_volumes_resolve(const struct fly_mount_point *points, size_t n_points,
 		return -1;
 	for (size_t i = 0; i < n_points; i++) {
 		const struct fly_mount_point *p = &points[i];
-		const struct fly_pod_mount *m =
-			find_mount(mounts, n_mounts, p->name);
-		const struct fly_pod_volume *v =
-			find_volume(volumes, n_volumes, p->name);
+		const struct fly_pod_mount *m = find_mount(mounts, n_mounts,
+							   p->name);
+		const struct fly_pod_volume *v = find_volume(volumes, n_volumes,
+							     p->name);
 
 		if (m && strcmp(m->path, p->path) != 0) {
 			fly_volume_uses_free(uses, n);
-			return fly_fail(err, 0, "conflicting path information "
-					 "for mount point \"%s\": --mount "
-					 "says \"%s\", the image \"%s\"",
-					 p->name, m->path, p->path);
+			return fly_fail(err, 0,
+					"conflicting path information "
+					"for mount point \"%s\": --mount "
+					"says \"%s\", the image \"%s\"",
+					p->name, m->path, p->path);
 		}
 		if (!v) {
 			fly_volume_uses_free(uses, n);
-			return fly_fail(err, 0, "missing volume for mountpoint "
-					 "\"%s\"", p->name);
+			return fly_fail(err, 0,
+					"missing volume for mountpoint "
+					"\"%s\"",
+					p->name);
 		}
 		add_use(&uses, &n, v, p->path, p);
 	}

@@ -91,8 +91,7 @@ static void show_fd(char *out, size_t n, int fd)
 }
 
 /* Record a line; return -1 with errno set if a failure was injected. */
-__attribute__((format(printf, 1, 2)))
-static int record(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int record(const char *fmt, ...)
 {
 	char *line = NULL;
 	va_list ap;
@@ -105,8 +104,8 @@ static int record(const char *fmt, ...)
 		calls[ncalls++] = line;
 		calls[ncalls] = NULL;
 	}
-	if (failure.nth && strncmp(line, failure.prefix,
-				   strlen(failure.prefix)) == 0 &&
+	if (failure.nth &&
+	    strncmp(line, failure.prefix, strlen(failure.prefix)) == 0 &&
 	    ++failure.seen == failure.nth) {
 		if (ncalls >= MAX_CALLS)
 			free(line);
@@ -120,14 +119,24 @@ static int record(const char *fmt, ...)
 
 static void show_flags(char *out, size_t n, unsigned long flags)
 {
-	static const struct { unsigned long bit; const char *name; } names[] = {
-		{ MS_RDONLY, "MS_RDONLY" }, { MS_NOSUID, "MS_NOSUID" },
-		{ MS_NODEV, "MS_NODEV" }, { MS_NOEXEC, "MS_NOEXEC" },
-		{ MS_REMOUNT, "MS_REMOUNT" }, { MS_BIND, "MS_BIND" },
-		{ MS_MOVE, "MS_MOVE" }, { MS_REC, "MS_REC" },
-		{ MS_PRIVATE, "MS_PRIVATE" }, { MS_SLAVE, "MS_SLAVE" },
-		{ MS_SHARED, "MS_SHARED" }, { MS_UNBINDABLE, "MS_UNBINDABLE" },
-		{ MS_NOATIME, "MS_NOATIME" }, { MS_RELATIME, "MS_RELATIME" },
+	static const struct {
+		unsigned long bit;
+		const char *name;
+	} names[] = {
+		{ MS_RDONLY, "MS_RDONLY" },
+		{ MS_NOSUID, "MS_NOSUID" },
+		{ MS_NODEV, "MS_NODEV" },
+		{ MS_NOEXEC, "MS_NOEXEC" },
+		{ MS_REMOUNT, "MS_REMOUNT" },
+		{ MS_BIND, "MS_BIND" },
+		{ MS_MOVE, "MS_MOVE" },
+		{ MS_REC, "MS_REC" },
+		{ MS_PRIVATE, "MS_PRIVATE" },
+		{ MS_SLAVE, "MS_SLAVE" },
+		{ MS_SHARED, "MS_SHARED" },
+		{ MS_UNBINDABLE, "MS_UNBINDABLE" },
+		{ MS_NOATIME, "MS_NOATIME" },
+		{ MS_RELATIME, "MS_RELATIME" },
 		{ MS_STRICTATIME, "MS_STRICTATIME" },
 		{ MS_NODIRATIME, "MS_NODIRATIME" },
 	};
@@ -161,8 +170,8 @@ static int m_mount(const char *src, const char *target, const char *fstype,
 	show_path(s, sizeof(s), src);
 	show_path(t, sizeof(t), target);
 	show_flags(f, sizeof(f), flags);
-	return record("mount %s %s %s %s %s", s, t, fstype ? fstype : "NULL",
-		      f, data ? (const char *)data : "NULL");
+	return record("mount %s %s %s %s %s", s, t, fstype ? fstype : "NULL", f,
+		      data ? (const char *)data : "NULL");
 }
 
 static int m_umount2(const char *target, int flags)

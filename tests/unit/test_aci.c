@@ -29,8 +29,9 @@
 #include "testlib.h"
 #include "util.h"
 
-#define MANIFEST "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\"," \
-		 "\"name\":\"example.com/test\"}"
+#define MANIFEST                                                  \
+	"{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\"," \
+	"\"name\":\"example.com/test\"}"
 #define MTIME 1500000000
 #define NOBODY 65534
 /* More than libarchive reads ahead past the end of what it decodes. */
@@ -46,11 +47,26 @@ struct spec {
 	uid_t uid;
 };
 
-#define E_FILE(n, m, d) { .name = (n), .mode = S_IFREG | (m), .data = (d) }
-#define E_DIR(n, m) { .name = (n), .mode = S_IFDIR | (m) }
-#define E_SYMLINK(n, t) { .name = (n), .mode = S_IFLNK | 0777, .data = (t) }
-#define E_HARDLINK(n, t) { .name = (n), .mode = S_IFREG | 0644, .hardlink = (t) }
-#define E_END { .name = NULL }
+#define E_FILE(n, m, d)                                         \
+	{                                                       \
+		.name = (n), .mode = S_IFREG | (m), .data = (d) \
+	}
+#define E_DIR(n, m)                                \
+	{                                          \
+		.name = (n), .mode = S_IFDIR | (m) \
+	}
+#define E_SYMLINK(n, t)                                          \
+	{                                                        \
+		.name = (n), .mode = S_IFLNK | 0777, .data = (t) \
+	}
+#define E_HARDLINK(n, t)                                             \
+	{                                                            \
+		.name = (n), .mode = S_IFREG | 0644, .hardlink = (t) \
+	}
+#define E_END                \
+	{                    \
+		.name = NULL \
+	}
 
 struct bytes {
 	unsigned char *p;
@@ -100,8 +116,7 @@ static void reset_rootfs(void)
 	assert_int_equal(mkdir(rootfs, 0755), 0);
 }
 
-static la_ssize_t append(struct archive *a, void *data, const void *p,
-			 size_t n)
+static la_ssize_t append(struct archive *a, void *data, const void *p, size_t n)
 {
 	struct bytes *b = data;
 
@@ -209,8 +224,8 @@ static void expected_id(const struct bytes *tar, char out[FLY_ID_LEN + 1])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	assert_int_equal(EVP_Digest(tar->p, tar->len, md, &len, EVP_sha512(),
-				    NULL), 1);
+	assert_int_equal(
+		EVP_Digest(tar->p, tar->len, md, &len, EVP_sha512(), NULL), 1);
 	assert_int_equal(len, 64);
 	strcpy(out, "sha512-");
 	for (unsigned int i = 0; i < len; i++)
@@ -639,8 +654,10 @@ static void hostile_entries_write_nothing_outside_rootfs(void **state)
 		  "rootfs/h: hard link to \"manifest\" points outside" },
 		{ { E_SYMLINK("rootfs/l", "/"),
 		    E_HARDLINK("rootfs/h", "rootfs/l/etc/passwd") },
-		  "rootfs/h: hard link to \"rootfs/l/etc/passwd\" goes through" },
-		{ { { .name = "rootfs/null", .mode = S_IFCHR | 0666,
+		  "rootfs/h: hard link to \"rootfs/l/etc/passwd\" goes "
+		  "through" },
+		{ { { .name = "rootfs/null",
+		      .mode = S_IFCHR | 0666,
 		      .rdev = makedev(1, 3) } },
 		  "rootfs/null: device node refused when not running as root" },
 		{ { E_FILE("rootfs/su", 04755, "x") },
@@ -764,8 +781,8 @@ static void extract_unprivileged(void)
 		    setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
 		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
 			_exit(2);
-		if (fly_aci_read(&ctx, fd, aci_path, -1, rootfs, &aci,
-				 &err) < 0) {
+		if (fly_aci_read(&ctx, fd, aci_path, -1, rootfs, &aci, &err) <
+		    0) {
 			fprintf(stderr, "%s\n", err.msg);
 			_exit(1);
 		}
@@ -805,10 +822,13 @@ static void as_root_devices_setuid_and_numeric_owners_are_kept(void **state)
 {
 	const struct spec rooted[] = {
 		E_FILE("manifest", 0644, MANIFEST),
-		{ .name = "rootfs/dev/null", .mode = S_IFCHR | 0666,
+		{ .name = "rootfs/dev/null",
+		  .mode = S_IFCHR | 0666,
 		  .rdev = makedev(1, 3) },
 		E_FILE("rootfs/bin/su", 04755, "su"),
-		{ .name = "rootfs/home/u", .mode = S_IFREG | 0600, .data = "u",
+		{ .name = "rootfs/home/u",
+		  .mode = S_IFREG | 0600,
+		  .data = "u",
 		  .uid = 4321 },
 		E_END,
 	};
@@ -974,8 +994,7 @@ static void decompressed_id(const char *path, char out[FLY_ID_LEN + 1])
 
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
-	assert_int_equal(archive_read_open_filename(a, path, 8192),
-			 ARCHIVE_OK);
+	assert_int_equal(archive_read_open_filename(a, path, 8192), ARCHIVE_OK);
 	assert_int_equal(archive_read_next_header(a, &e), ARCHIVE_OK);
 	assert_string_equal(archive_filter_name(a, 0), "gzip");
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
@@ -1074,8 +1093,7 @@ static void a_failed_write_leaves_nothing_behind(void **state)
 
 	(void)state;
 	make_dir(tmp, "tree", 0755);
-	assert_int_equal(fly_aci_write(&ctx, MANIFEST, missing, out, &err),
-			 -1);
+	assert_int_equal(fly_aci_write(&ctx, MANIFEST, missing, out, &err), -1);
 	assert_non_null(strstr(err.msg, missing));
 	assert_listing(tmp, "out src tree");
 

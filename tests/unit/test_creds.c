@@ -24,18 +24,16 @@ static char rootfs[300];
 static int rootfs_fd = -1;
 static struct fly_ctx ctx = { .sys = &mock_sys };
 
-static const char passwd_text[] =
-	"root:x:0:0:root:/root:/bin/sh\n"
-	"daemon:x:777:777::/:/bin/false\n"
-	"bob:x:1000:1000::/home/bob:/bin/sh\n"
-	"this line is not a passwd entry\n"
-	"alice:x:1001:1001::/home/alice:/bin/sh\n";
+static const char passwd_text[] = "root:x:0:0:root:/root:/bin/sh\n"
+				  "daemon:x:777:777::/:/bin/false\n"
+				  "bob:x:1000:1000::/home/bob:/bin/sh\n"
+				  "this line is not a passwd entry\n"
+				  "alice:x:1001:1001::/home/alice:/bin/sh\n";
 
-static const char group_text[] =
-	"root:x:0:\n"
-	"daemon:x:777:\n"
-	"wheel:x:10:bob\n"
-	"staff:x:50:bob,alice\n";
+static const char group_text[] = "root:x:0:\n"
+				 "daemon:x:777:\n"
+				 "wheel:x:10:bob\n"
+				 "staff:x:50:bob,alice\n";
 
 static void put_file(const char *rel, const char *text)
 {
@@ -121,8 +119,8 @@ static struct fly_creds resolve_ok(const char *user, const char *group)
 	struct fly_creds c = { 0 };
 	struct fly_error err = { 0 };
 
-	if (fly_creds_resolve(&ctx, rootfs_fd, user, group, NULL, 0, &c,
-			      &err) < 0)
+	if (fly_creds_resolve(&ctx, rootfs_fd, user, group, NULL, 0, &c, &err) <
+	    0)
 		fail_msg("resolve %s:%s: %s", user, group, err.msg);
 	return c;
 }
@@ -135,7 +133,8 @@ static const char *resolve_fails(const char *user, const char *group)
 
 	fly_error_clear(&err);
 	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, user, group, NULL,
-					   0, &c, &err), -1);
+					   0, &c, &err),
+			 -1);
 	assert_int_equal(c.uid, 99);
 	assert_null(c.groups);
 	return err.msg;
@@ -197,8 +196,7 @@ static void empty_values_are_refused(void **state)
 {
 	(void)state;
 	assert_string_equal(resolve_fails("", "0"), "user: no value given");
-	assert_string_equal(resolve_fails("0", NULL),
-			    "group: no value given");
+	assert_string_equal(resolve_fails("0", NULL), "group: no value given");
 }
 
 static void names_are_looked_up_in_the_image(void **state)
@@ -277,8 +275,9 @@ static void a_read_failure_is_reported_with_its_cause(void **state)
 
 	(void)state;
 	mock_sys_fail("openat2 /etc/passwd", 1, EIO);
-	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "bob", "0", NULL,
-					   0, &c, &err), -1);
+	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "bob", "0", NULL, 0,
+					   &c, &err),
+			 -1);
 	assert_int_equal(err.errnum, EIO);
 	assert_non_null(strstr(err.msg, "user \"bob\": open the image's "
 					"/etc/passwd"));
@@ -320,14 +319,14 @@ static void a_missing_path_is_an_error(void **state)
 	struct fly_error err = { 0 };
 
 	(void)state;
-	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "/nope", "0",
-					   NULL, 0, &c, &err), -1);
+	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "/nope", "0", NULL,
+					   0, &c, &err),
+			 -1);
 	assert_int_equal(err.errnum, ENOENT);
 	assert_true(fly_str_has_prefix(err.msg, "user \"/nope\": "));
 }
 
-static void a_passwd_link_to_an_absolute_path_stays_in_the_image(
-	void **state)
+static void a_passwd_link_to_an_absolute_path_stays_in_the_image(void **state)
 {
 	struct fly_creds c;
 
@@ -367,13 +366,15 @@ static void a_passwd_link_to_the_host_file_never_reads_it(void **state)
 	(void)state;
 	remove_file("etc/passwd");
 	make_link("etc/passwd", "../../../../../../../../../../etc/passwd");
-	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "daemon", "0",
-					   NULL, 0, &c, &err), -1);
+	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "daemon", "0", NULL,
+					   0, &c, &err),
+			 -1);
 	assert_int_equal(err.errnum, ELOOP);
 	remove_file("etc/passwd");
 	make_link("etc/passwd", "/etc/passwd");
-	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "daemon", "0",
-					   NULL, 0, &c, &err), -1);
+	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "daemon", "0", NULL,
+					   0, &c, &err),
+			 -1);
 	assert_int_equal(err.errnum, ELOOP);
 }
 
@@ -411,8 +412,9 @@ static void without_openat2_links_still_stay_in_the_image(void **state)
 	remove_file("etc/passwd");
 	make_link("etc/passwd", "/etc/passwd");
 	mock_sys_fail("openat2", 1, ENOSYS);
-	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "daemon", "0",
-					   NULL, 0, &c, &err), -1);
+	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "daemon", "0", NULL,
+					   0, &c, &err),
+			 -1);
 	assert_int_equal(err.errnum, ELOOP);
 }
 
@@ -443,7 +445,8 @@ static void supplementary_gids_follow_the_primary_once_each(void **state)
 
 	(void)state;
 	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "bob", "staff",
-					   supp, 6, &c, &err), 0);
+					   supp, 6, &c, &err),
+			 0);
 	assert_int_equal(c.n_groups, 4);
 	assert_int_equal(c.groups[0], 50);
 	assert_int_equal(c.groups[1], 10);
@@ -462,8 +465,9 @@ static void an_invalid_supplementary_gid_is_refused(void **state)
 	struct fly_error err = { 0 };
 
 	(void)state;
-	assert_int_equal(fly_creds_resolve(&ctx, rootfs_fd, "0", "0", supp, 2,
-					   &c, &err), -1);
+	assert_int_equal(
+		fly_creds_resolve(&ctx, rootfs_fd, "0", "0", supp, 2, &c, &err),
+		-1);
 	assert_string_equal(err.msg, "supplementary gid 4294967295 is not a "
 				     "valid id");
 	assert_null(c.groups);

@@ -118,8 +118,7 @@ static void host_and_none_must_be_given_alone(void **state)
 			    "--dns: \"none\" must be given alone");
 }
 
-static void nameservers_keep_their_order_across_flags_and_commas(
-	void **state)
+static void nameservers_keep_their_order_across_flags_and_commas(void **state)
 {
 	char *dns[] = { (char *)"8.8.8.8", (char *)"2001:4860:4860::8888",
 			(char *)"1.1.1.1,9.9.9.9" };
@@ -186,17 +185,20 @@ static void search_options_and_domain_refuse_host_and_none(void **state)
 	char *none[] = { (char *)"none" };
 	char *search[] = { (char *)"a.example" };
 	char *opts[] = { (char *)"rotate" };
-	struct fly_dns_flags f = { .dns = host, .n_dns = 1, .search = search,
-				   .n_search = 1 };
+	struct fly_dns_flags f = {
+		.dns = host, .n_dns = 1, .search = search, .n_search = 1
+	};
 
 	(void)state;
 	assert_string_equal(dns_fails(&f),
 			    "--dns-search cannot be used with --dns=host");
-	f = (struct fly_dns_flags){ .dns = none, .n_dns = 1, .opts = opts,
-				    .n_opts = 1 };
+	f = (struct fly_dns_flags){
+		.dns = none, .n_dns = 1, .opts = opts, .n_opts = 1
+	};
 	assert_string_equal(dns_fails(&f),
 			    "--dns-opt cannot be used with --dns=none");
-	f = (struct fly_dns_flags){ .dns = host, .n_dns = 1,
+	f = (struct fly_dns_flags){ .dns = host,
+				    .n_dns = 1,
 				    .domain = "example.com" };
 	assert_string_equal(dns_fails(&f),
 			    "--dns-domain cannot be used with --dns=host");
@@ -205,8 +207,8 @@ static void search_options_and_domain_refuse_host_and_none(void **state)
 static void bad_search_domains_options_and_domain_are_refused(void **state)
 {
 	static const char *const bad_names[] = {
-		"a b", "-bad.example", "bad-.example", "a..b", ".a", "a.",
-		"under_score.example", "",
+		"a b", "-bad.example", "bad-.example",        "a..b",
+		".a",  "a.",           "under_score.example", "",
 	};
 	char *opts[] = { (char *)"ndots:2,,rotate" };
 	char *tab[] = { (char *)"ndots:2\t" };
@@ -218,8 +220,10 @@ static void bad_search_domains_options_and_domain_are_refused(void **state)
 		char *search[] = { (char *)bad_names[i] };
 		struct fly_dns_flags s = { .search = search, .n_search = 1 };
 
-		snprintf(buf, sizeof(buf), "--dns-search: \"%s\" is not a "
-			 "domain name", bad_names[i]);
+		snprintf(buf, sizeof(buf),
+			 "--dns-search: \"%s\" is not a "
+			 "domain name",
+			 bad_names[i]);
 		assert_string_equal(dns_fails(&s), buf);
 	}
 	assert_string_equal(dns_fails(&f),
@@ -259,8 +263,12 @@ static void resolv_conf_lines_come_in_a_fixed_order(void **state)
 	char *dns[] = { (char *)"8.8.8.8", (char *)"::1" };
 	char *search[] = { (char *)"a.example,b.example" };
 	char *opts[] = { (char *)"ndots:2", (char *)"rotate" };
-	struct fly_dns_flags f = { .dns = dns, .n_dns = 2, .search = search,
-				   .n_search = 1, .opts = opts, .n_opts = 2,
+	struct fly_dns_flags f = { .dns = dns,
+				   .n_dns = 2,
+				   .search = search,
+				   .n_search = 1,
+				   .opts = opts,
+				   .n_opts = 2,
 				   .domain = "example.com" };
 	struct fly_dns d;
 	char *text;
@@ -279,8 +287,7 @@ static void resolv_conf_lines_come_in_a_fixed_order(void **state)
 	fly_dns_free(NULL);
 }
 
-static void without_hosts_entries_a_missing_file_gets_localhost(
-	void **state)
+static void without_hosts_entries_a_missing_file_gets_localhost(void **state)
 {
 	struct fly_hosts h;
 	char *text;

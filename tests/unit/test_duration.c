@@ -128,9 +128,10 @@ static void the_flag_is_named_in_the_message(void **state)
 	int64_t ns;
 
 	(void)state;
-	assert_int_equal(fly_duration_parse("--expire-prepared", "soon", &ns,
-					    &err), -1);
-	assert_string_equal(err.msg, "--expire-prepared: \"soon\" is not a "
+	assert_int_equal(
+		fly_duration_parse("--expire-prepared", "soon", &ns, &err), -1);
+	assert_string_equal(err.msg,
+			    "--expire-prepared: \"soon\" is not a "
 			    "duration such as 30m, 1h30m, 10s or 500ms");
 }
 

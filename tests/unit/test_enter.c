@@ -23,20 +23,22 @@
 #include "util.h"
 
 #define UUID "0123abcd-0000-4000-8000-000000000002"
-#define IMAGE_ID "sha512-" \
+#define IMAGE_ID                                                           \
+	"sha512-"                                                          \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static char tmp[256];
-static char *pod;                /* the pod directory */
-static int lock_fd = -1;         /* the app's hold on the pod's lock */
+static char *pod;        /* the pod directory */
+static int lock_fd = -1; /* the app's hold on the pod's lock */
 static struct fly_ctx ctx = { .sys = &mock_sys };
 
 static const char pod_manifest[] =
 	"{\"acKind\": \"PodManifest\", \"acVersion\": \"0.8.11\",\n"
 	" \"apps\": [{\"name\": \"app\",\n"
 	"   \"image\": {\"id\": \"" IMAGE_ID "\"},\n"
-	"   \"app\": {\"exec\": [\"/bin/sh\"], \"user\": \"0\", \"group\": \"0\",\n"
+	"   \"app\": {\"exec\": [\"/bin/sh\"], \"user\": \"0\", \"group\": "
+	"\"0\",\n"
 	"     \"workingDirectory\": \"/srv\"}}]}\n";
 
 static char *in_pod(const char *rel)
@@ -159,7 +161,7 @@ static void enter_joins_chroots_and_execs_the_shell_as_the_app(void **state)
 	assert_int_equal(run_enter(&err, UUID, NULL), -1);
 	mock_sys_assert_calls(expected);
 	assert_string_equal(err.msg, "enter: pod " UUID ": exec \"/bin/sh\": "
-			    "Function not implemented");
+				     "Function not implemented");
 	free(join);
 }
 
@@ -183,8 +185,7 @@ static void a_double_dash_before_the_command_is_skipped(void **state)
 			    "execve /usr/bin/tool tool");
 }
 
-static void a_user_namespace_is_joined_before_the_mount_namespace(
-	void **state)
+static void a_user_namespace_is_joined_before_the_mount_namespace(void **state)
 {
 	struct fly_error err = { 0 };
 	char *user = setns_line("user", 0x10000000);
@@ -219,7 +220,7 @@ static void a_wrong_app_name_is_refused(void **state)
 	(void)state;
 	assert_int_equal(run_enter(&err, "--app=web", UUID, NULL), -1);
 	assert_string_equal(err.msg, "enter: pod " UUID ": --app: no app "
-			    "\"web\" (the pod's app is \"app\")");
+				     "\"web\" (the pod's app is \"app\")");
 	assert_int_equal(mock_sys_count(), 0);
 }
 
@@ -232,7 +233,7 @@ static void an_exited_pod_is_refused(void **state)
 	lock_fd = -1;
 	assert_int_equal(run_enter(&err, UUID, NULL), -1);
 	assert_string_equal(err.msg, "enter: pod " UUID ": has exited: only a "
-			    "running pod can be entered");
+				     "running pod can be entered");
 	assert_int_equal(mock_sys_count(), 0);
 }
 
@@ -284,7 +285,7 @@ static void a_prepared_pod_is_refused(void **state)
 	assert_int_equal(rename(pod, moved), 0);
 	assert_int_equal(run_enter(&err, UUID, NULL), -1);
 	assert_non_null(strstr(err.msg, "is prepared, not running: start it "
-				      "with `fly run-prepared`"));
+					"with `fly run-prepared`"));
 	free(moved);
 	free(to);
 }

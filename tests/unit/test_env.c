@@ -159,7 +159,8 @@ static void env_file_line_without_equals_is_refused_with_its_number(
 	struct fly_name_value *list = NULL;
 	char *path = put_file("env", text, strlen(text));
 	char *want = fly_xasprintf("\"%s\" line 3: \"NOVALUE\" is not of the "
-				   "form NAME=VALUE", path);
+				   "form NAME=VALUE",
+				   path);
 	size_t n = 0;
 
 	(void)state;
@@ -183,8 +184,7 @@ static void env_file_invalid_names_are_refused(void **state)
 		char *path = put_file("env", bad[i], strlen(bad[i]));
 		size_t n = 0;
 
-		assert_int_equal(fly_env_file_parse(path, &list, &n, &err),
-				 -1);
+		assert_int_equal(fly_env_file_parse(path, &list, &n, &err), -1);
 		assert_non_null(strstr(err.msg, "line 1: "));
 		assert_non_null(strstr(err.msg, "not a valid variable name"));
 		free(path);
@@ -291,8 +291,13 @@ static void set_env_beats_env_file_which_beats_the_image(void **state)
 	};
 	char *set[] = { (char *)"X=set" };
 	struct fly_env_sources src = {
-		.image = image, .n_image = 3, .file = file, .n_file = 2,
-		.set = set, .n_set = 1, .app_name = "a",
+		.image = image,
+		.n_image = 3,
+		.file = file,
+		.n_file = 2,
+		.set = set,
+		.n_set = 1,
+		.app_name = "a",
 	};
 	char **envp;
 
@@ -327,9 +332,10 @@ static void a_later_env_file_line_wins(void **state)
 
 static void a_later_set_env_wins_and_values_may_hold_equals(void **state)
 {
-	char *set[] = { (char *)"A=first", (char *)"A=second",
-			(char *)"B=x=y", (char *)"C=" };
-	struct fly_env_sources src = { .set = set, .n_set = 4,
+	char *set[] = { (char *)"A=first", (char *)"A=second", (char *)"B=x=y",
+			(char *)"C=" };
+	struct fly_env_sources src = { .set = set,
+				       .n_set = 4,
 				       .app_name = "a" };
 	char **envp;
 
@@ -350,8 +356,12 @@ static void inherited_variables_only_fill_names_not_yet_set(void **state)
 			 (char *)"PATH=/host/bin", (char *)"S=host", NULL };
 	char *set[] = { (char *)"S=set" };
 	struct fly_env_sources src = {
-		.inherited = host, .image = image, .n_image = 1,
-		.set = set, .n_set = 1, .app_name = "a",
+		.inherited = host,
+		.image = image,
+		.n_image = 1,
+		.set = set,
+		.n_set = 1,
+		.app_name = "a",
 	};
 	char **envp;
 
@@ -366,8 +376,8 @@ static void inherited_variables_only_fill_names_not_yet_set(void **state)
 
 static void inherited_entries_without_a_name_are_skipped(void **state)
 {
-	char *host[] = { (char *)"NOEQUALS", (char *)"=value",
-			 (char *)"OK=1", NULL };
+	char *host[] = { (char *)"NOEQUALS", (char *)"=value", (char *)"OK=1",
+			 NULL };
 	struct fly_env_sources src = { .inherited = host, .app_name = "a" };
 	char **envp;
 
@@ -389,8 +399,10 @@ static void defaults_never_replace_a_value_given(void **state)
 		{ (char *)"USER", (char *)"app" },
 	};
 	char *set[] = { (char *)"SHELL=/bin/bash", (char *)"LOGNAME=app" };
-	struct fly_env_sources src = { .image = image, .n_image = 3,
-				       .set = set, .n_set = 2,
+	struct fly_env_sources src = { .image = image,
+				       .n_image = 3,
+				       .set = set,
+				       .n_set = 2,
 				       .app_name = "a" };
 	char **envp;
 
@@ -411,8 +423,11 @@ static void app_name_and_container_override_user_values(void **state)
 	};
 	char *set[] = { (char *)"container=docker" };
 	char *host[] = { (char *)"container=lxc", NULL };
-	struct fly_env_sources src = { .inherited = host, .image = image,
-				       .n_image = 1, .set = set, .n_set = 1,
+	struct fly_env_sources src = { .inherited = host,
+				       .image = image,
+				       .n_image = 1,
+				       .set = set,
+				       .n_set = 1,
 				       .app_name = "real" };
 	char **envp;
 
@@ -427,7 +442,8 @@ static void the_environment_is_sorted_by_name(void **state)
 {
 	char *set[] = { (char *)"b=1", (char *)"A_B=1", (char *)"A=1",
 			(char *)"AB=1", (char *)"Z=1" };
-	struct fly_env_sources src = { .set = set, .n_set = 5,
+	struct fly_env_sources src = { .set = set,
+				       .n_set = 5,
 				       .app_name = "a" };
 	char **envp;
 
@@ -450,7 +466,8 @@ static void bad_set_env_values_are_usage_errors(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct fly_error err = { 0 };
 		char *set[] = { (char *)"OK=1", (char *)bad[i] };
-		struct fly_env_sources src = { .set = set, .n_set = 2,
+		struct fly_env_sources src = { .set = set,
+					       .n_set = 2,
 					       .app_name = "a" };
 		char **envp = NULL;
 
@@ -477,8 +494,8 @@ static void check_assignment_names_the_problem(void **state)
 
 static void the_pod_env_file_round_trips_any_value(void **state)
 {
-	char *envp[] = { (char *)"A=1", (char *)"EMPTY=",
-			 (char *)"MULTI=line one\nline two\n",
+	char *envp[] = { (char *)"A=1",
+			 (char *)"EMPTY=", (char *)"MULTI=line one\nline two\n",
 			 (char *)"EQ=a=b", NULL };
 	struct fly_error err = { 0 };
 	char *path = fly_path_join(tmp, "env");

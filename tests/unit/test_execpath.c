@@ -54,8 +54,14 @@ static void make_link(const char *rel, const char *target)
 static int setup(void **state)
 {
 	static const char *const dirs[] = {
-		"", "bin", "usr", "usr/bin", "usr/local", "usr/local/bin",
-		"usr/local/bin/dir", "sbin",
+		"",
+		"bin",
+		"usr",
+		"usr/bin",
+		"usr/local",
+		"usr/local/bin",
+		"usr/local/bin/dir",
+		"sbin",
 	};
 
 	(void)state;
@@ -106,8 +112,9 @@ static const char *expect_missing(const char *name, const char *path_env)
 	char *path = NULL;
 
 	fly_error_clear(&err);
-	assert_int_equal(fly_exec_find(&ctx, rootfs_fd, name, path_env, &path,
-				       &err), -1);
+	assert_int_equal(
+		fly_exec_find(&ctx, rootfs_fd, name, path_env, &path, &err),
+		-1);
 	assert_null(path);
 	return err.msg;
 }
@@ -159,8 +166,7 @@ static void absolute_names_never_reach_the_host(void **state)
 	expect_missing("/bin/escape", NULL);
 }
 
-static void a_bare_name_takes_the_first_path_element_that_has_it(
-	void **state)
+static void a_bare_name_takes_the_first_path_element_that_has_it(void **state)
 {
 	(void)state;
 	expect_found("tool", "/usr/bin:/bin", "/usr/bin/tool");
@@ -234,8 +240,7 @@ static void an_empty_name_is_refused(void **state)
 			    "the executable's name is empty");
 }
 
-static void a_denied_directory_is_skipped_and_other_errors_stop(
-	void **state)
+static void a_denied_directory_is_skipped_and_other_errors_stop(void **state)
 {
 	struct fly_error err = { 0 };
 	char *path = NULL;
@@ -245,8 +250,9 @@ static void a_denied_directory_is_skipped_and_other_errors_stop(
 	expect_found("tool", "/usr/bin:/bin", "/bin/tool");
 
 	mock_sys_fail("openat2 /usr/bin/tool", 1, EIO);
-	assert_int_equal(fly_exec_find(&ctx, rootfs_fd, "tool",
-				       "/usr/bin:/bin", &path, &err), -1);
+	assert_int_equal(fly_exec_find(&ctx, rootfs_fd, "tool", "/usr/bin:/bin",
+				       &path, &err),
+			 -1);
 	assert_int_equal(err.errnum, EIO);
 	assert_string_equal(err.msg, "look for \"tool\" in \"/usr/bin\" in "
 				     "the image: Input/output error");

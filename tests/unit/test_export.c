@@ -34,13 +34,13 @@ static const char image_manifest[] =
 	" \"name\": \"example.com/app\",\n"
 	" \"labels\": [{\"name\": \"version\", \"value\": \"1.0.0\"},\n"
 	"   {\"name\": \"os\", \"value\": \"linux\"}],\n"
-	" \"app\": {\"exec\": [\"/bin/app\"], \"user\": \"0\", \"group\": \"0\"},\n"
+	" \"app\": {\"exec\": [\"/bin/app\"], \"user\": \"0\", \"group\": "
+	"\"0\"},\n"
 	" \"dependencies\": [{\"imageName\": \"example.com/base\"}],\n"
 	" \"pathWhitelist\": [\"/bin/app\"],\n"
 	" \"annotations\": [{\"name\": \"authors\", \"value\": \"fly\"}]}\n";
 
-__attribute__((format(printf, 1, 2)))
-static char *path_in(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static char *path_in(const char *fmt, ...)
 {
 	char *rel = NULL, *p;
 	va_list ap;
@@ -74,9 +74,11 @@ static char *pod_manifest(void)
 	return fly_xasprintf(
 		"{\"acKind\": \"PodManifest\", \"acVersion\": \"0.8.11\",\n"
 		" \"apps\": [{\"name\": \"app\",\n"
-		"   \"image\": {\"id\": \"%s\", \"name\": \"example.com/app\"},\n"
+		"   \"image\": {\"id\": \"%s\", \"name\": "
+		"\"example.com/app\"},\n"
 		"   \"app\": {\"exec\": [\"/bin/app\", \"--ran\"],\n"
-		"     \"user\": \"0\", \"group\": \"0\"}}]}\n", id);
+		"     \"user\": \"0\", \"group\": \"0\"}}]}\n",
+		id);
 }
 
 /* The store holds the image; pods/run/UUID is an exited pod. */
@@ -102,8 +104,8 @@ static int setup(void **state)
 	dir = path_in("images/%s/manifest", id);
 	write_text(dir, image_manifest);
 	free(dir);
-	for (const char *const *sub = (const char *const[]){ "rootfs", "upper",
-							     "work", NULL };
+	for (const char *const *sub =
+		     (const char *const[]){ "rootfs", "upper", "work", NULL };
 	     *sub; sub++) {
 		dir = path_in("pods/run/%s/%s", UUID, *sub);
 		make_dirs(dir);
@@ -141,8 +143,8 @@ static struct fly_image_manifest *parse(const char *text)
 	struct fly_image_manifest *m = NULL;
 	struct fly_error err = { 0 };
 
-	assert_int_equal(fly_image_manifest_parse(text, strlen(text), &m,
-						  &err), 0);
+	assert_int_equal(fly_image_manifest_parse(text, strlen(text), &m, &err),
+			 0);
 	return m;
 }
 
@@ -189,8 +191,9 @@ static void the_manifest_takes_the_pod_s_app_and_keeps_the_image_s_name(
 	assert_string_equal(out->name, "example.com/app");
 	assert_string_equal(out->app->exec[1], "--ran");
 	assert_string_equal(out->app->working_directory, "/srv");
-	assert_string_equal(fly_name_value_get(out->labels, out->n_labels,
-					       "version"), "1.0.0");
+	assert_string_equal(
+		fly_name_value_get(out->labels, out->n_labels, "version"),
+		"1.0.0");
 	assert_string_equal(fly_name_value_get(out->annotations,
 					       out->n_annotations, "authors"),
 			    "fly");
@@ -231,7 +234,7 @@ static void an_app_an_image_may_not_hold_is_refused(void **state)
 	assert_int_equal(fly_export_manifest(image, &app, &text, &err), -1);
 	assert_null(text);
 	assert_non_null(strstr(err.msg, "the new manifest: "
-				      "app.workingDirectory"));
+					"app.workingDirectory"));
 	fly_image_manifest_free(image);
 }
 
@@ -243,9 +246,11 @@ static void an_exited_pod_is_mounted_read_only_in_a_private_namespace(
 	struct fly_error err = { 0 };
 	char *out = path_in("out.aci");
 	char *opts = fly_xasprintf("lowerdir=%s/pods/run/%s/upper:"
-				   "%s/images/%s/rootfs", tmp, UUID, tmp, id);
+				   "%s/images/%s/rootfs",
+				   tmp, UUID, tmp, id);
 	char *mount = fly_xasprintf("mount overlay <root>/pods/run/%s/rootfs "
-				    "overlay MS_RDONLY %s", UUID, opts);
+				    "overlay MS_RDONLY %s",
+				    UUID, opts);
 	const char *expected[] = {
 		"unshare 0x20000",
 		"mount none / none MS_REC|MS_PRIVATE NULL",
@@ -263,8 +268,7 @@ static void an_exited_pod_is_mounted_read_only_in_a_private_namespace(
 	free(out);
 }
 
-static void a_pod_that_ran_on_a_copy_is_exported_from_its_rootfs(
-	void **state)
+static void a_pod_that_ran_on_a_copy_is_exported_from_its_rootfs(void **state)
 {
 	struct fly_error err = { 0 };
 	char *file = path_in("pods/run/%s/rootfs/hello", UUID);
@@ -307,7 +311,7 @@ static void a_running_pod_is_refused(void **state)
 	assert_int_equal(flock(fd, LOCK_EX), 0);
 	assert_int_equal(run_export("0123abcd", out, NULL, &err), -1);
 	assert_string_equal(err.msg, "export: pod " UUID ": is running: stop "
-			    "it first (`fly stop " UUID "`)");
+				     "it first (`fly stop " UUID "`)");
 	assert_int_equal(mock_sys_count(), 0);
 	assert_int_equal(access(out, F_OK), -1);
 	close(fd);
@@ -376,22 +380,22 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
-		the_overlay_has_the_upper_layer_over_the_image_and_no_upperdir),
+			the_overlay_has_the_upper_layer_over_the_image_and_no_upperdir),
 		cmocka_unit_test(
 			colons_commas_and_backslashes_in_paths_are_escaped),
 		cmocka_unit_test(
-		the_manifest_takes_the_pod_s_app_and_keeps_the_image_s_name),
+			the_manifest_takes_the_pod_s_app_and_keeps_the_image_s_name),
 		cmocka_unit_test(
 			the_manifest_drops_dependencies_and_the_whitelist),
 		cmocka_unit_test(an_app_an_image_may_not_hold_is_refused),
 		cmocka_unit_test_setup_teardown(
-		an_exited_pod_is_mounted_read_only_in_a_private_namespace,
+			an_exited_pod_is_mounted_read_only_in_a_private_namespace,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			a_pod_that_ran_on_a_copy_is_exported_from_its_rootfs,
 			setup, teardown),
-		cmocka_unit_test_setup_teardown(a_running_pod_is_refused,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(a_running_pod_is_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(
 			an_existing_output_needs_overwrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_prepared_pod_is_refused,

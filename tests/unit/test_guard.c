@@ -43,7 +43,10 @@ static int check(const char *name, mode_t mode, const char *hardlink,
 		 struct fly_error *err)
 {
 	struct fly_guard_entry e = {
-		.name = name, .mode = mode, .hardlink = hardlink, .size = size,
+		.name = name,
+		.mode = mode,
+		.hardlink = hardlink,
+		.size = size,
 	};
 
 	return fly_guard_check(guard, &e, v, err);
@@ -72,9 +75,8 @@ static void accepts(const char *name, mode_t mode, const char *path)
 	accepts_link(name, mode, NULL, path, NULL);
 }
 
-static void refuses_sized(const char *name, mode_t mode,
-			  const char *hardlink, int64_t size,
-			  const char *message)
+static void refuses_sized(const char *name, mode_t mode, const char *hardlink,
+			  int64_t size, const char *message)
 {
 	struct fly_guard_verdict v;
 	struct fly_error err = { 0 };
@@ -97,8 +99,7 @@ static void refuses_link(const char *name, const char *hardlink,
 	refuses_sized(name, S_IFREG | 0644, hardlink, 0, message);
 }
 
-static enum fly_guard_kind kind_of(const char *name, mode_t mode,
-				   int64_t size)
+static enum fly_guard_kind kind_of(const char *name, mode_t mode, int64_t size)
 {
 	struct fly_guard_verdict v;
 	struct fly_error err = { 0 };
@@ -205,8 +206,7 @@ static void a_directory_entry_after_its_contents_is_no_duplicate(void **state)
 static void rootfs_must_be_a_directory(void **state)
 {
 	(void)state;
-	refuses("rootfs", S_IFLNK | 0777,
-		"rootfs: rootfs must be a directory");
+	refuses("rootfs", S_IFLNK | 0777, "rootfs: rootfs must be a directory");
 	refuses("./rootfs", S_IFREG | 0644,
 		"./rootfs: rootfs must be a directory");
 	accepts("rootfs/x", S_IFREG | 0644, "x");

@@ -20,7 +20,7 @@
 #include "testlib.h"
 #include "util.h"
 
-static char top[64];      /* holds root/ and outside/ */
+static char top[64]; /* holds root/ and outside/ */
 static char root[128];
 static int root_fd = -1;
 static struct fly_ctx ctx = { .sys = &mock_sys };
@@ -93,8 +93,9 @@ static int resolve_errno(const char *path, enum fly_create create)
 	char *ret = NULL;
 	int fd = -1;
 
-	assert_int_equal(fly_inroot_open(&ctx, root_fd, path, create, &fd,
-					 &ret, &err), -1);
+	assert_int_equal(
+		fly_inroot_open(&ctx, root_fd, path, create, &fd, &ret, &err),
+		-1);
 	assert_null(ret);
 	assert_int_equal(fd, -1);
 	assert_non_null(strstr(err.msg, path));

@@ -16,12 +16,14 @@
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
-#define HEX64 "0123456789abcdef0123456789abcdef" \
-	      "0123456789abcdef0123456789abcdef"
+#define HEX64                              \
+	"0123456789abcdef0123456789abcdef" \
+	"0123456789abcdef0123456789abcdef"
 #define ID "sha512-" HEX64 HEX64
 
-#define HEAD "'acKind':'ImageManifest','acVersion':'0.8.11'," \
-	     "'name':'example.com/app'"
+#define HEAD                                             \
+	"'acKind':'ImageManifest','acVersion':'0.8.11'," \
+	"'name':'example.com/app'"
 #define IMG(...) "{" HEAD __VA_ARGS__ "}"
 #define APP(...) IMG(",'app':{'user':'0','group':'0'" __VA_ARGS__ "}")
 #define ISO(name, ...) \
@@ -29,7 +31,7 @@
 
 struct manifest_case {
 	const char *json;
-	const char *error;           /* how the message starts; NULL: valid */
+	const char *error; /* how the message starts; NULL: valid */
 };
 
 static char *unquote(const char *s)
@@ -89,8 +91,8 @@ static void duplicate_keys_are_reported_by_jansson(void **state)
 	char *text = unquote(IMG(",'name':'other'"));
 
 	(void)state;
-	assert_int_equal(fly_image_manifest_parse(text, strlen(text), &m,
-						  &err), -1);
+	assert_int_equal(fly_image_manifest_parse(text, strlen(text), &m, &err),
+			 -1);
 	assert_non_null(strstr(err.msg, "duplicate"));
 	assert_null(m);
 	free(text);
@@ -114,9 +116,11 @@ static void ac_kind_version_and_name_are_required_and_checked(void **state)
 		{ "{'acKind':'ImageManifest','acVersion':'0.0.0+b','name':'a'}",
 		  "acVersion: \"0.0.0+b\" is not a valid appc version" },
 		{ "{'acKind':'ImageManifest','acVersion':'0.0.0-rc.1',"
-		  "'name':'a'}", NULL },
+		  "'name':'a'}",
+		  NULL },
 		{ "{'acKind':'ImageManifest','acVersion':'0.8.11-rc.1+b.5',"
-		  "'name':'a'}", NULL },
+		  "'name':'a'}",
+		  NULL },
 		{ "{'acKind':'ImageManifest','acVersion':'0.8.11'}",
 		  "missing required field \"name\"" },
 		{ "{'acKind':'ImageManifest','acVersion':'0.8.11','name':null}",
@@ -130,13 +134,13 @@ static void ac_kind_version_and_name_are_required_and_checked(void **state)
 	check_cases(cases, N(cases));
 }
 
-static void labels_have_unique_valid_names_and_a_known_os_and_arch(
-	void **state)
+static void labels_have_unique_valid_names_and_a_known_os_and_arch(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ IMG(",'labels':[{'name':'version','value':'1.0.0'},"
 		      "{'name':'os','value':'linux'},"
-		      "{'name':'arch','value':'amd64'}]"), NULL },
+		      "{'name':'arch','value':'amd64'}]"),
+		  NULL },
 		{ IMG(",'labels':{}"),
 		  "labels: expected an array, got an object" },
 		{ IMG(",'labels':['os']"),
@@ -165,9 +169,11 @@ static void labels_have_unique_valid_names_and_a_known_os_and_arch(
 		  "labels[0].value: \"arm64\" is not a valid arch" },
 		{ IMG(",'labels':[{'name':'arch','value':'anything'}]"), NULL },
 		{ IMG(",'labels':[{'name':'os','value':'darwin'},"
-		      "{'name':'arch','value':'x86_64'}]"), NULL },
+		      "{'name':'arch','value':'x86_64'}]"),
+		  NULL },
 		{ IMG(",'labels':[{'name':'os','value':'freebsd'},"
-		      "{'name':'arch','value':'arm'}]"), NULL },
+		      "{'name':'arch','value':'arm'}]"),
+		  NULL },
 	};
 
 	(void)state;
@@ -254,7 +260,8 @@ static void environment_names_are_valid_and_unique(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ APP(",'environment':[{'name':'PATH','value':'/bin'},"
-		      "{'name':'_a.b-c','value':''}]"), NULL },
+		      "{'name':'_a.b-c','value':''}]"),
+		  NULL },
 		{ APP(",'environment':[{'name':'A','value':'1'},"
 		      "{'name':'B','value':'2'},"
 		      "{'name':'1BAD','value':'3'}]"),
@@ -272,12 +279,12 @@ static void environment_names_are_valid_and_unique(void **state)
 	check_cases(cases, N(cases));
 }
 
-static void event_handlers_are_pre_start_or_post_stop_once_each(
-	void **state)
+static void event_handlers_are_pre_start_or_post_stop_once_each(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ APP(",'eventHandlers':[{'name':'pre-start','exec':['/a']},"
-		      "{'name':'post-stop','exec':['/b','x']}]"), NULL },
+		      "{'name':'post-stop','exec':['/b','x']}]"),
+		  NULL },
 		{ APP(",'eventHandlers':[{'name':'pre-stop','exec':['/a']}]"),
 		  "app.eventHandlers[0].name: \"pre-stop\" is not an event" },
 		{ APP(",'eventHandlers':[{'name':'pre-start','exec':['/a']},"
@@ -349,11 +356,13 @@ static void bandwidth_and_iops_isolators_need_default_true(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ ISO("resource/block-bandwidth",
-		      "{'default':true,'limit':'2M'}"), NULL },
+		      "{'default':true,'limit':'2M'}"),
+		  NULL },
 		{ ISO("resource/block-iops", "{'default':true,'limit':'1000'}"),
 		  NULL },
 		{ ISO("resource/network-bandwidth",
-		      "{'default':true,'limit':'1G'}"), NULL },
+		      "{'default':true,'limit':'1G'}"),
+		  NULL },
 		{ ISO("resource/block-bandwidth",
 		      "{'default':false,'limit':'2M'}"),
 		  "app.isolators[0].value.default: must be true" },
@@ -378,9 +387,11 @@ static void capability_sets_are_non_empty_and_exclusive(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ ISO("os/linux/capabilities-retain-set",
-		      "{'set':['CAP_NET_BIND_SERVICE']}"), NULL },
+		      "{'set':['CAP_NET_BIND_SERVICE']}"),
+		  NULL },
 		{ ISO("os/linux/capabilities-remove-set",
-		      "{'set':['CAP_SYS_CHROOT','CAP_MKNOD']}"), NULL },
+		      "{'set':['CAP_SYS_CHROOT','CAP_MKNOD']}"),
+		  NULL },
 		{ ISO("os/linux/capabilities-retain-set", "{'set':[]}"),
 		  "app.isolators[0].value.set: must not be empty" },
 		{ ISO("os/linux/capabilities-retain-set", "{}"),
@@ -407,11 +418,14 @@ static void seccomp_sets_are_single_with_an_errno_name(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ ISO("os/linux/seccomp-remove-set",
-		      "{'errno':'ENOTSUP','set':['reboot']}"), NULL },
+		      "{'errno':'ENOTSUP','set':['reboot']}"),
+		  NULL },
 		{ ISO("os/linux/seccomp-retain-set",
-		      "{'errno':'','set':['@appc.io/all']}"), NULL },
+		      "{'errno':'','set':['@appc.io/all']}"),
+		  NULL },
 		{ ISO("os/linux/seccomp-retain-set",
-		      "{'errno':'E2BIG','set':['read']}"), NULL },
+		      "{'errno':'E2BIG','set':['read']}"),
+		  NULL },
 		{ ISO("os/linux/seccomp-remove-set", "{'set':[]}"),
 		  "app.isolators[0].value.set: must not be empty" },
 		{ ISO("os/linux/seccomp-remove-set",
@@ -444,8 +458,7 @@ static void seccomp_sets_are_single_with_an_errno_name(void **state)
 	check_cases(cases, N(cases));
 }
 
-static void linux_isolators_check_their_value_types_and_ranges(
-	void **state)
+static void linux_isolators_check_their_value_types_and_ranges(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ ISO("os/linux/no-new-privileges", "true"), NULL },
@@ -453,7 +466,8 @@ static void linux_isolators_check_their_value_types_and_ranges(
 		  "app.isolators[0].value: expected a boolean, got a string" },
 		{ ISO("os/linux/selinux-context",
 		      "{'user':'system_u','role':'system_r',"
-		      "'type':'dhcpc_t','level':'s0:c1,c2'}"), NULL },
+		      "'type':'dhcpc_t','level':'s0:c1,c2'}"),
+		  NULL },
 		{ ISO("os/linux/selinux-context",
 		      "{'user':'system_u','role':'system_r','type':'t'}"),
 		  "app.isolators[0].value: missing required field \"level\"" },
@@ -516,11 +530,13 @@ static void ports_stay_within_1_to_65535(void **state)
 		{ APP(",'ports':[{'name':'health','port':4000,"
 		      "'protocol':'tcp','socketActivated':true},"
 		      "{'name':'ftp-data','port':20000,'count':1000,"
-		      "'protocol':'tcp'}]"), NULL },
+		      "'protocol':'tcp'}]"),
+		  NULL },
 		{ APP(",'ports':[{'name':'a','port':65535,'protocol':'udp'}]"),
 		  NULL },
 		{ APP(",'ports':[{'name':'a','port':65000,'count':536,"
-		      "'protocol':'tcp'}]"), NULL },
+		      "'protocol':'tcp'}]"),
+		  NULL },
 		{ APP(",'ports':[{'name':'a','port':65000,'count':537,"
 		      "'protocol':'tcp'}]"),
 		  "app.ports[0]: ports 65000 to 65536 go beyond 65535" },
@@ -553,7 +569,8 @@ static void user_annotations_and_labels_are_string_maps(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ APP(",'userAnnotations':{'Any Key':'v'},"
-		      "'userLabels':{'team':'x'}"), NULL },
+		      "'userLabels':{'team':'x'}"),
+		  NULL },
 		{ APP(",'userAnnotations':{'a':true}"),
 		  "app.userAnnotations.a: expected a string, got a boolean" },
 		{ APP(",'userLabels':['a']"),
@@ -569,7 +586,8 @@ static void dependencies_name_an_image_and_may_pin_its_id(void **state)
 	static const struct manifest_case cases[] = {
 		{ IMG(",'dependencies':[{'imageName':'example.com/base',"
 		      "'imageID':'" ID "','labels':[{'name':'os',"
-		      "'value':'linux'}],'size':22017258}]"), NULL },
+		      "'value':'linux'}],'size':22017258}]"),
+		  NULL },
 		{ IMG(",'dependencies':[{'imageName':'example.com/base'}]"),
 		  NULL },
 		{ IMG(",'dependencies':[{'imageID':'" ID "'}]"),
@@ -611,8 +629,7 @@ static void path_whitelist_holds_absolute_paths(void **state)
 	check_cases(cases, N(cases));
 }
 
-static void annotations_are_unique_with_checked_well_known_values(
-	void **state)
+static void annotations_are_unique_with_checked_well_known_values(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ IMG(",'annotations':[{'name':'authors','value':'C <c@x>'},"
@@ -651,7 +668,8 @@ static void values_in_messages_are_quoted_and_escaped(void **state)
 {
 	static const struct manifest_case cases[] = {
 		{ "{'acKind':'ImageManifest','acVersion':'0.8.11',"
-		  "'name':'a\\nb'}", "name: \"a\\nb\" is not a valid name" },
+		  "'name':'a\\nb'}",
+		  "name: \"a\\nb\" is not a valid name" },
 	};
 
 	(void)state;
@@ -720,7 +738,8 @@ static void a_parsed_manifest_holds_every_field(void **state)
 			    "/usr/bin/data-downloader");
 	assert_string_equal(app->isolators[0].name, "resource/cpu");
 	assert_string_equal(json_string_value(json_object_get(
-		app->isolators[0].value, "limit")), "500m");
+				    app->isolators[0].value, "limit")),
+			    "500m");
 	assert_true(app->mount_points[0].read_only);
 	assert_int_equal(app->ports[0].count, 1);
 	assert_true(app->ports[0].socket_activated);
@@ -761,12 +780,14 @@ static void an_app_from_a_pod_prefixes_its_own_path_and_allows_sysctl(
 
 	(void)state;
 	assert_int_equal(fly_app_parse(obj, "apps[0].app", &app, &err), -1);
-	assert_string_equal(err.msg, "apps[0].app.isolators[0].name:"
+	assert_string_equal(err.msg,
+			    "apps[0].app.isolators[0].name:"
 			    " \"os/unix/sysctl\" is allowed only in a pod"
 			    " manifest");
 	assert_null(app);
-	assert_int_equal(fly_app_parse_scoped(obj, "apps[0].app",
-					      FLY_SCOPE_POD, &app, &err), 0);
+	assert_int_equal(fly_app_parse_scoped(obj, "apps[0].app", FLY_SCOPE_POD,
+					      &app, &err),
+			 0);
 	assert_string_equal(app->isolators[0].name, "os/unix/sysctl");
 	fly_app_free(app);
 	json_decref(obj);
@@ -823,46 +844,41 @@ int main(void)
 		cmocka_unit_test(the_document_must_be_one_json_object),
 		cmocka_unit_test(duplicate_keys_are_reported_by_jansson),
 		cmocka_unit_test(
-		ac_kind_version_and_name_are_required_and_checked),
+			ac_kind_version_and_name_are_required_and_checked),
 		cmocka_unit_test(
-		labels_have_unique_valid_names_and_a_known_os_and_arch),
+			labels_have_unique_valid_names_and_a_known_os_and_arch),
 		cmocka_unit_test(an_app_needs_a_user_and_a_group),
-		cmocka_unit_test(
-		exec_is_an_array_of_strings_that_may_be_empty),
-		cmocka_unit_test(
-		supplementary_gids_are_ids_in_either_spelling),
+		cmocka_unit_test(exec_is_an_array_of_strings_that_may_be_empty),
+		cmocka_unit_test(supplementary_gids_are_ids_in_either_spelling),
 		cmocka_unit_test(working_directory_is_absolute),
 		cmocka_unit_test(environment_names_are_valid_and_unique),
 		cmocka_unit_test(
-		event_handlers_are_pre_start_or_post_stop_once_each),
+			event_handlers_are_pre_start_or_post_stop_once_each),
 		cmocka_unit_test(isolators_must_be_known_and_well_formed),
 		cmocka_unit_test(
-		cpu_and_memory_isolators_take_request_and_limit),
+			cpu_and_memory_isolators_take_request_and_limit),
 		cmocka_unit_test(
-		bandwidth_and_iops_isolators_need_default_true),
+			bandwidth_and_iops_isolators_need_default_true),
+		cmocka_unit_test(capability_sets_are_non_empty_and_exclusive),
+		cmocka_unit_test(seccomp_sets_are_single_with_an_errno_name),
 		cmocka_unit_test(
-		capability_sets_are_non_empty_and_exclusive),
+			linux_isolators_check_their_value_types_and_ranges),
 		cmocka_unit_test(
-		seccomp_sets_are_single_with_an_errno_name),
-		cmocka_unit_test(
-		linux_isolators_check_their_value_types_and_ranges),
-		cmocka_unit_test(
-		mount_points_have_unique_names_and_absolute_paths),
+			mount_points_have_unique_names_and_absolute_paths),
 		cmocka_unit_test(ports_stay_within_1_to_65535),
 		cmocka_unit_test(user_annotations_and_labels_are_string_maps),
-		cmocka_unit_test(
-		dependencies_name_an_image_and_may_pin_its_id),
+		cmocka_unit_test(dependencies_name_an_image_and_may_pin_its_id),
 		cmocka_unit_test(path_whitelist_holds_absolute_paths),
 		cmocka_unit_test(
-		annotations_are_unique_with_checked_well_known_values),
+			annotations_are_unique_with_checked_well_known_values),
 		cmocka_unit_test(values_in_messages_are_quoted_and_escaped),
 		cmocka_unit_test(a_parsed_manifest_holds_every_field),
 		cmocka_unit_test(absent_optional_fields_read_as_empty),
 		cmocka_unit_test(
-		an_app_from_a_pod_prefixes_its_own_path_and_allows_sysctl),
+			an_app_from_a_pod_prefixes_its_own_path_and_allows_sysctl),
 		cmocka_unit_test(an_app_written_as_json_parses_back_the_same),
 		cmocka_unit_test(
-		an_app_with_a_string_that_is_not_utf8_cannot_be_written),
+			an_app_with_a_string_that_is_not_utf8_cannot_be_written),
 		cmocka_unit_test(free_functions_accept_null),
 	};
 

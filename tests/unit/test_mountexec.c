@@ -49,13 +49,15 @@ static int teardown(void **state)
 static struct fly_plan_input input(enum fly_ns_mode ns)
 {
 	struct fly_plan_input in = {
-		.ns = ns, .rootfs = rootfs, .host = &host,
+		.ns = ns,
+		.rootfs = rootfs,
+		.host = &host,
 	};
 	return in;
 }
 
-static int run_plan(const struct fly_plan_input *in,
-		    struct fly_mount_state *st, struct fly_error *err)
+static int run_plan(const struct fly_plan_input *in, struct fly_mount_state *st,
+		    struct fly_error *err)
 {
 	struct fly_mount_plan plan;
 	int r;
@@ -67,13 +69,14 @@ static int run_plan(const struct fly_plan_input *in,
 	return r;
 }
 
-#define MOVE(target)                                                        \
+#define MOVE(target) \
 	"move_mount /dev/null \"\" <root>/rootfs" target " \"\" 0x44"
 
 static void a_private_run_makes_these_calls_in_order(void **state)
 {
-	struct fly_plan_volume v = { "srv", "/srv", "/data", true, false,
-				     true };
+	struct fly_plan_volume v = {
+		"srv", "/srv", "/data", true, false, true
+	};
 	struct fly_plan_input in = input(FLY_NS_PRIVATE);
 	struct fly_mount_state st;
 	struct fly_error err = { 0 };
@@ -84,9 +87,12 @@ static void a_private_run_makes_these_calls_in_order(void **state)
 		"mount none / none MS_REC|MS_SLAVE NULL",
 		"mount <root>/rootfs <root>/rootfs none MS_BIND NULL",
 		"mount none <root>/rootfs none MS_PRIVATE NULL",
-		"open_tree AT_FDCWD /dev 0x88001", MOVE("/dev"),
-		"open_tree AT_FDCWD /proc 0x88001", MOVE("/proc"),
-		"open_tree AT_FDCWD /sys 0x88001", MOVE("/sys"),
+		"open_tree AT_FDCWD /dev 0x88001",
+		MOVE("/dev"),
+		"open_tree AT_FDCWD /proc 0x88001",
+		MOVE("/proc"),
+		"open_tree AT_FDCWD /sys 0x88001",
+		MOVE("/sys"),
 		NULL, /* tmpfs: path of a descriptor, checked below */
 	};
 	const char *const *calls;
@@ -98,7 +104,8 @@ static void a_private_run_makes_these_calls_in_order(void **state)
 	calls = mock_sys_calls();
 	for (size_t i = 0; want[i]; i++)
 		assert_string_equal(calls[i], want[i]);
-	assert_true(fly_str_has_prefix(calls[12], "mount tmpfs /proc/self/fd/"));
+	assert_true(
+		fly_str_has_prefix(calls[12], "mount tmpfs /proc/self/fd/"));
 	assert_non_null(strstr(calls[12], " tmpfs MS_NOSUID|MS_NODEV "
 					  "mode=1777"));
 	assert_string_equal(calls[13], MOVE("/data"));
@@ -128,8 +135,8 @@ static void without_the_new_mount_api_binds_use_mount(void **state)
 
 static void a_failing_bind_names_the_volume_and_can_be_undone(void **state)
 {
-	struct fly_plan_volume v = { "data", "/home/x", "/data", true, false,
-				     false };
+	struct fly_plan_volume v = { "data", "/home/x", "/data",
+				     true,   false,     false };
 	struct fly_plan_input in = input(FLY_NS_HOST);
 	struct fly_mount_state st;
 	struct fly_error err = { 0 };
@@ -176,8 +183,8 @@ static void undo_detaches_nothing_it_could_not_make_private(void **state)
 
 static void a_target_symlink_to_slash_lands_inside_the_root(void **state)
 {
-	struct fly_plan_volume v = { "data", "/home/x", "/escape/data", true,
-				     false, false };
+	struct fly_plan_volume v = { "data", "/home/x", "/escape/data",
+				     true,   false,     false };
 	struct fly_plan_input in = input(FLY_NS_HOST);
 	struct fly_mount_state st;
 	struct fly_error err = { 0 };
@@ -193,7 +200,8 @@ static void a_target_symlink_to_slash_lands_inside_the_root(void **state)
 			    MOVE("/data"));
 	assert_int_equal(access(inside, F_OK), 0);
 	assert_int_equal(access("/data", F_OK) == 0 &&
-			 access("/data/.fly-test", F_OK) == 0, 0);
+				 access("/data/.fly-test", F_OK) == 0,
+			 0);
 	fly_mount_state_clear(&st);
 	free(link);
 	free(inside);
@@ -201,8 +209,8 @@ static void a_target_symlink_to_slash_lands_inside_the_root(void **state)
 
 static void a_directory_source_on_a_file_target_is_refused(void **state)
 {
-	struct fly_plan_volume v = { "data", "/home/x", "/etc/f", true, false,
-				     false };
+	struct fly_plan_volume v = { "data", "/home/x", "/etc/f",
+				     true,   false,     false };
 	struct fly_plan_input in = input(FLY_NS_HOST);
 	struct fly_mount_state st;
 	struct fly_error err = { 0 };
@@ -225,8 +233,8 @@ static void a_directory_source_on_a_file_target_is_refused(void **state)
 
 static void read_only_uses_mount_setattr_or_a_bind_remount(void **state)
 {
-	struct fly_plan_volume v = { "data", "/home/x", "/data", true, true,
-				     false };
+	struct fly_plan_volume v = { "data", "/home/x", "/data",
+				     true,   true,      false };
 	struct fly_plan_input in = input(FLY_NS_HOST);
 	struct fly_mount_state st;
 	struct fly_error err = { 0 };
@@ -338,7 +346,8 @@ static void a_refused_overlay_falls_back_to_a_copy(void **state)
 	if (run_plan(&in, &st, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_true(fly_str_has_prefix(mock_sys_calls()[0], "mount overlay "));
-	assert_string_equal(mock_sys_calls()[1], "mount <root>/rootfs "
+	assert_string_equal(mock_sys_calls()[1],
+			    "mount <root>/rootfs "
 			    "<root>/rootfs none MS_BIND NULL");
 	assert_int_equal(fly_read_file(copied, 100, &text, NULL, &err), 0);
 	assert_string_equal(text, "hi\n");
@@ -361,7 +370,7 @@ static void an_overlay_failing_otherwise_is_an_error(void **state)
 	mock_sys_fail("mount overlay", 1, ENOSPC);
 	assert_int_equal(run_plan(&in, &st, &err), -1);
 	assert_true(fly_str_has_prefix(err.msg, "the app's root: mount overlay "
-					       "on \""));
+						"on \""));
 	assert_non_null(strstr(err.msg, "mount limit"));
 	assert_int_equal(mock_sys_count(), 1);
 	free((char *)in.lower);

@@ -68,27 +68,31 @@ static void assert_plan(const struct fly_plan_input *in,
 	fly_plan_free(&plan);
 }
 
-#define ROOT_OPS                                                           \
-	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper,"  \
-	"workdir=/d/pods/run/u/work on /d/pods/run/u/rootfs",                \
-	"make-private /d/pods/run/u/rootfs"
-#define USER_ROOT_OPS                                                      \
-	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper,"  \
-	"workdir=/d/pods/run/u/work,userxattr on /d/pods/run/u/rootfs",      \
-	"make-private /d/pods/run/u/rootfs"
-#define SYSTEM_OPS                                                         \
-	"bind /dev on /dev recursive create=dir",                           \
-	"bind /proc on /proc recursive create=dir",                         \
-	"bind /sys on /sys recursive create=dir",                           \
-	"tmpfs on /tmp mode=1777 create=dir"
+#define ROOT_OPS                                                            \
+	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper," \
+	"workdir=/d/pods/run/u/work on /d/pods/run/u/rootfs",               \
+		"make-private /d/pods/run/u/rootfs"
+#define USER_ROOT_OPS                                                       \
+	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper," \
+	"workdir=/d/pods/run/u/work,userxattr on /d/pods/run/u/rootfs",     \
+		"make-private /d/pods/run/u/rootfs"
+#define SYSTEM_OPS                                          \
+	"bind /dev on /dev recursive create=dir",           \
+		"bind /proc on /proc recursive create=dir", \
+		"bind /sys on /sys recursive create=dir",   \
+		"tmpfs on /tmp mode=1777 create=dir"
 #define MTAB_OP "symlink /etc/mtab -> ../proc/self/mounts if missing"
 
 static void a_private_run_binds_dev_proc_sys_then_tmp(void **state)
 {
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /", ROOT_OPS,
-		SYSTEM_OPS, MTAB_OP, NULL,
+		"unshare mount namespace",
+		"make-rslave /",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -109,9 +113,12 @@ static void without_overlay_the_rootfs_copy_is_bound_on_itself(void **st)
 {
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /",
+		"unshare mount namespace",
+		"make-rslave /",
 		"bind /d/pods/run/u/rootfs on itself",
-		"make-private /d/pods/run/u/rootfs", SYSTEM_OPS, MTAB_OP,
+		"make-private /d/pods/run/u/rootfs",
+		SYSTEM_OPS,
+		MTAB_OP,
 		NULL,
 	};
 
@@ -124,10 +131,13 @@ static void with_no_overlay_the_image_is_copied_and_bound(void **state)
 {
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /",
+		"unshare mount namespace",
+		"make-rslave /",
 		"copy /d/images/i/rootfs to /d/pods/run/u/rootfs, bind it on "
 		"itself",
-		"make-private /d/pods/run/u/rootfs", SYSTEM_OPS, MTAB_OP,
+		"make-private /d/pods/run/u/rootfs",
+		SYSTEM_OPS,
+		MTAB_OP,
 		NULL,
 	};
 
@@ -143,8 +153,12 @@ static void a_volume_is_bound_non_recursively_by_default(void **state)
 	};
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /", ROOT_OPS,
-		SYSTEM_OPS, "bind /home/u/data on /data create=dir", MTAB_OP,
+		"unshare mount namespace",
+		"make-rslave /",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /home/u/data on /data create=dir",
+		MTAB_OP,
 		NULL,
 	};
 
@@ -161,9 +175,12 @@ static void a_file_source_creates_a_file_target(void **state)
 	};
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /", ROOT_OPS,
+		"unshare mount namespace",
+		"make-rslave /",
+		ROOT_OPS,
 		SYSTEM_OPS,
-		"bind /etc/app.conf on /etc/app.conf create=file", MTAB_OP,
+		"bind /etc/app.conf on /etc/app.conf create=file",
+		MTAB_OP,
 		NULL,
 	};
 
@@ -178,10 +195,15 @@ static void a_mountpoint_source_is_shared_and_cloned_before_rslave(void **s)
 	struct fly_plan_volume v = { "srv", "/srv", "/srv", true, false, true };
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"make-rshared /srv", "unshare mount namespace",
-		"clone /srv to slot 0 recursive", "make-rslave /", ROOT_OPS,
-		SYSTEM_OPS, "bind slot 0 (/srv) on /srv recursive create=dir",
-		MTAB_OP, NULL,
+		"make-rshared /srv",
+		"unshare mount namespace",
+		"clone /srv to slot 0 recursive",
+		"make-rslave /",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind slot 0 (/srv) on /srv recursive create=dir",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)s;
@@ -192,11 +214,17 @@ static void a_mountpoint_source_is_shared_and_cloned_before_rslave(void **s)
 
 static void in_host_mode_a_mountpoint_source_is_shared_then_bound(void **s)
 {
-	struct fly_plan_volume v = { "srv", "/srv", "/srv", true, false, false };
+	struct fly_plan_volume v = {
+		"srv", "/srv", "/srv", true, false, false
+	};
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"make-rshared /srv", ROOT_OPS, SYSTEM_OPS,
-		"bind /srv on /srv create=dir", MTAB_OP, NULL,
+		"make-rshared /srv",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /srv on /srv create=dir",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)s;
@@ -211,10 +239,14 @@ static void overlay_paths_are_escaped_and_user_namespaces_use_userxattr(
 {
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /",
+		"unshare mount namespace",
+		"make-rslave /",
 		"overlay lowerdir=/d/a\\:b,upperdir=/d/c\\,d,"
 		"workdir=/d/w\\\\x,userxattr on /d/pods/run/u/rootfs",
-		"make-private /d/pods/run/u/rootfs", SYSTEM_OPS, MTAB_OP, NULL,
+		"make-private /d/pods/run/u/rootfs",
+		SYSTEM_OPS,
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -227,11 +259,18 @@ static void overlay_paths_are_escaped_and_user_namespaces_use_userxattr(
 
 static void unprivileged_runs_cannot_share_host_mounts(void **state)
 {
-	struct fly_plan_volume v = { "srv", "/srv", "/srv", true, false, false };
+	struct fly_plan_volume v = {
+		"srv", "/srv", "/srv", true, false, false
+	};
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"unshare mount namespace", "make-rslave /", USER_ROOT_OPS,
-		SYSTEM_OPS, "bind /srv on /srv create=dir", MTAB_OP, NULL,
+		"unshare mount namespace",
+		"make-rslave /",
+		USER_ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /srv on /srv create=dir",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -247,9 +286,15 @@ static void a_read_only_recursive_volume_makes_every_submount_read_only(
 	struct fly_plan_volume v = { "srv", "/srv", "/mnt", true, true, true };
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"make-rshared /srv", ROOT_OPS, SYSTEM_OPS,
-		"bind /srv on /mnt recursive create=dir", "read-only /mnt",
-		"read-only /mnt/a", "read-only /mnt/a/b", MTAB_OP, NULL,
+		"make-rshared /srv",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /srv on /mnt recursive create=dir",
+		"read-only /mnt",
+		"read-only /mnt/a",
+		"read-only /mnt/a/b",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -264,8 +309,12 @@ static void a_read_only_non_recursive_volume_has_one_remount(void **state)
 	struct fly_plan_volume v = { "srv", "/srv", "/mnt", true, true, false };
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		"make-rshared /srv", ROOT_OPS, SYSTEM_OPS,
-		"bind /srv on /mnt create=dir", "read-only /mnt", MTAB_OP,
+		"make-rshared /srv",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /srv on /mnt create=dir",
+		"read-only /mnt",
+		MTAB_OP,
 		NULL,
 	};
 
@@ -284,8 +333,12 @@ static void a_volume_inside_another_is_mounted_after_it(void **state)
 	};
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		ROOT_OPS, SYSTEM_OPS, "bind /home/u/a on /data create=dir",
-		"bind /home/u/b on /data/inner create=dir", MTAB_OP, NULL,
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /home/u/a on /data create=dir",
+		"bind /home/u/b on /data/inner create=dir",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -302,9 +355,13 @@ static void dns_and_hosts_come_after_the_volumes(void **state)
 	};
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		ROOT_OPS, SYSTEM_OPS, "bind /home/u/data on /data create=dir",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /home/u/data on /data create=dir",
 		"write /etc/resolv.conf (19 bytes)",
-		"bind /etc/hosts on /etc/hosts create=file", MTAB_OP, NULL,
+		"bind /etc/hosts on /etc/hosts create=file",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -322,9 +379,12 @@ static void a_missing_hosts_file_gets_the_default(void **state)
 {
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		ROOT_OPS, SYSTEM_OPS,
+		ROOT_OPS,
+		SYSTEM_OPS,
 		"bind /etc/resolv.conf on /etc/resolv.conf create=file",
-		"write /etc/hosts (32 bytes) if missing", MTAB_OP, NULL,
+		"write /etc/hosts (32 bytes) if missing",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -376,8 +436,11 @@ static void a_resolv_conf_volume_alone_is_kept(void **state)
 	};
 	struct fly_plan_input in = base();
 	const char *const want[] = {
-		ROOT_OPS, SYSTEM_OPS,
-		"bind /tmp/r on /etc/resolv.conf create=file", MTAB_OP, NULL,
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /tmp/r on /etc/resolv.conf create=file",
+		MTAB_OP,
+		NULL,
 	};
 
 	(void)state;
@@ -429,7 +492,8 @@ int main(void)
 			overlay_paths_are_escaped_and_user_namespaces_use_userxattr),
 		cmocka_unit_test(
 			a_read_only_recursive_volume_makes_every_submount_read_only),
-		cmocka_unit_test(a_read_only_non_recursive_volume_has_one_remount),
+		cmocka_unit_test(
+			a_read_only_non_recursive_volume_has_one_remount),
 		cmocka_unit_test(a_volume_inside_another_is_mounted_after_it),
 		cmocka_unit_test(dns_and_hosts_come_after_the_volumes),
 		cmocka_unit_test(a_missing_hosts_file_gets_the_default),

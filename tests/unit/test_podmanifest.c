@@ -17,8 +17,9 @@
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
-#define HEX64 "0123456789abcdef0123456789abcdef" \
-	      "0123456789abcdef0123456789abcdef"
+#define HEX64                              \
+	"0123456789abcdef0123456789abcdef" \
+	"0123456789abcdef0123456789abcdef"
 #define ID "sha512-" HEX64 HEX64
 
 #define HEAD "'acKind':'PodManifest','acVersion':'0.8.11'"
@@ -32,7 +33,7 @@
 
 struct pod_case {
 	const char *json;
-	const char *error;           /* how the message starts; NULL: valid */
+	const char *error; /* how the message starts; NULL: valid */
 };
 
 static char *unquote(const char *s)
@@ -133,7 +134,8 @@ static void the_app_has_an_acname_and_an_image_id(void **state)
 		  "apps[0].image.id: \"sha512-12\" is not an image ID" },
 		{ "{" HEAD ",'apps':[{'name':'web','image':{'id':'" ID "',"
 		  "'name':'example.com/web','labels':[{'name':'version',"
-		  "'value':'1'}]}}]}", NULL },
+		  "'value':'1'}]}}]}",
+		  NULL },
 		{ "{" HEAD ",'apps':[{'name':'web','image':{'id':'" ID "',"
 		  "'name':'Example'}}]}",
 		  "apps[0].image.name: \"Example\" is not a valid name" },
@@ -159,7 +161,8 @@ static void an_app_section_replaces_the_images_and_is_checked(void **state)
 {
 	static const struct pod_case cases[] = {
 		{ POD_APP(",'app':{'exec':['/bin/sh'],'user':'0',"
-			  "'group':'0'}"), NULL },
+			  "'group':'0'}"),
+		  NULL },
 		{ POD_APP(",'app':{'group':'0'}"),
 		  "apps[0].app: missing required field \"user\"" },
 		{ POD_APP(",'app':{'user':'0','group':'0','environment':"
@@ -168,7 +171,8 @@ static void an_app_section_replaces_the_images_and_is_checked(void **state)
 		  " name" },
 		{ POD_APP(",'app':{'user':'0','group':'0','isolators':"
 			  "[{'name':'os/unix/sysctl','value':"
-			  "{'net.ipv4.ip_forward':'1'}}]}"), NULL },
+			  "{'net.ipv4.ip_forward':'1'}}]}"),
+		  NULL },
 	};
 
 	(void)state;
@@ -178,8 +182,9 @@ static void an_app_section_replaces_the_images_and_is_checked(void **state)
 static void mounts_name_a_volume_and_an_absolute_path(void **state)
 {
 	static const struct pod_case cases[] = {
-		{ APP_OPEN ",'mounts':[{'volume':'data','path':'/data'}]"
-		  APP_CLOSE ",'volumes':[{'name':'data','kind':'empty'}]}",
+		{ APP_OPEN
+		  ",'mounts':[{'volume':'data','path':'/data'}]" APP_CLOSE
+		  ",'volumes':[{'name':'data','kind':'empty'}]}",
 		  NULL },
 		{ POD_APP(",'mounts':[{'volume':'data','path':'/data'}]"),
 		  "apps[0].mounts[0].volume: \"data\" names no volume in"
@@ -194,7 +199,8 @@ static void mounts_name_a_volume_and_an_absolute_path(void **state)
 		  "apps[0].mounts[0].mountPoint: unknown field" },
 		{ POD_APP(",'mounts':[{'volume':'own','path':'/own',"
 			  "'appVolume':{'name':'own','kind':'host',"
-			  "'source':'/srv'}}]"), NULL },
+			  "'source':'/srv'}}]"),
+		  NULL },
 		{ POD_APP(",'mounts':[{'volume':'own','path':'/own',"
 			  "'appVolume':{'name':'own','kind':'tmpfs'}}]"),
 		  "apps[0].mounts[0].appVolume.kind: \"tmpfs\" is not a"
@@ -209,9 +215,11 @@ static void volumes_are_host_or_empty_with_their_own_fields(void **state)
 {
 	static const struct pod_case cases[] = {
 		{ VOL("{'name':'a','kind':'host','source':'/srv',"
-		      "'readOnly':true,'recursive':false}"), NULL },
+		      "'readOnly':true,'recursive':false}"),
+		  NULL },
 		{ VOL("{'name':'b','kind':'empty','mode':'0700','uid':1000,"
-		      "'gid':4294967294,'readOnly':false}"), NULL },
+		      "'gid':4294967294,'readOnly':false}"),
+		  NULL },
 		{ VOL("{'name':'c','kind':'empty','mode':'1777'}"), NULL },
 		{ VOL("{'name':'a','kind':'host'}"),
 		  "volumes[0]: missing required field \"source\"" },
@@ -265,7 +273,8 @@ static void pod_isolators_allow_sysctl_once(void **state)
 	static const struct pod_case cases[] = {
 		{ POD(",'isolators':[{'name':'os/unix/sysctl','value':"
 		      "{'net.ipv4.ip_forward':'1'}},{'name':'resource/memory',"
-		      "'value':{'limit':'4G'}}]"), NULL },
+		      "'value':{'limit':'4G'}}]"),
+		  NULL },
 		{ POD(",'isolators':[{'name':'os/unix/sysctl','value':"
 		      "{'kernel.x':1}}]"),
 		  "isolators[0].value.kernel.x: expected a string, got an"
@@ -322,7 +331,8 @@ static void pod_annotations_and_user_maps_are_checked(void **state)
 	static const struct pod_case cases[] = {
 		{ POD(",'annotations':[{'name':'ip-address',"
 		      "'value':'10.1.2.3'}],'userAnnotations':{'k':'v'},"
-		      "'userLabels':{'l':'w'}"), NULL },
+		      "'userLabels':{'l':'w'}"),
+		  NULL },
 		{ POD(",'annotations':[{'name':'created','value':'now'}]"),
 		  "annotations[0].value: \"now\" is not an RFC 3339" },
 		{ POD(",'userAnnotations':{'k':1}"),
@@ -468,8 +478,7 @@ static bool app_section_eq(const struct fly_app *a, const struct fly_app *b)
 	return eq;
 }
 
-static bool pod_app_eq(const struct fly_pod_app *a,
-		       const struct fly_pod_app *b)
+static bool pod_app_eq(const struct fly_pod_app *a, const struct fly_pod_app *b)
 {
 	if (!str_eq(a->name, b->name) || !str_eq(a->image.id, b->image.id) ||
 	    !str_eq(a->image.name, b->image.name) ||
@@ -598,13 +607,18 @@ static struct fly_pod_manifest *build_pod(void)
 	pm->app.mounts = mounts;
 	pm->app.n_mounts = 1;
 	vols[0] = (struct fly_pod_volume){
-		.name = fly_xstrdup("data"), .kind = FLY_POD_VOLUME_HOST,
-		.source = fly_xstrdup("/srv/data"), .read_only = FLY_FALSE,
+		.name = fly_xstrdup("data"),
+		.kind = FLY_POD_VOLUME_HOST,
+		.source = fly_xstrdup("/srv/data"),
+		.read_only = FLY_FALSE,
 		.recursive = FLY_TRUE,
 	};
 	vols[1] = (struct fly_pod_volume){
-		.name = fly_xstrdup("tmp"), .kind = FLY_POD_VOLUME_EMPTY,
-		.mode = 01777, .uid = 0, .gid = 0,
+		.name = fly_xstrdup("tmp"),
+		.kind = FLY_POD_VOLUME_EMPTY,
+		.mode = 01777,
+		.uid = 0,
+		.gid = 0,
 	};
 	pm->volumes = vols;
 	pm->n_volumes = 2;
@@ -662,8 +676,7 @@ static void a_pod_missing_a_required_string_cannot_be_written(void **state)
 	fly_pod_manifest_free(pm);
 }
 
-static void a_pod_with_a_path_that_is_not_utf8_cannot_be_written(
-	void **state)
+static void a_pod_with_a_path_that_is_not_utf8_cannot_be_written(void **state)
 {
 	struct fly_pod_manifest *pm = build_pod();
 
@@ -676,7 +689,8 @@ static void a_pod_with_a_path_that_is_not_utf8_cannot_be_written(
 static void free_functions_accept_null_and_clear_leaves_zeros(void **state)
 {
 	struct fly_pod_volume vol = {
-		.name = fly_xstrdup("a"), .source = fly_xstrdup("/a"),
+		.name = fly_xstrdup("a"),
+		.source = fly_xstrdup("/a"),
 		.mode = 0755,
 	};
 
@@ -693,31 +707,30 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
-		the_header_is_a_pod_manifest_of_a_valid_version),
+			the_header_is_a_pod_manifest_of_a_valid_version),
 		cmocka_unit_test(a_pod_holds_exactly_one_app),
 		cmocka_unit_test(the_app_has_an_acname_and_an_image_id),
 		cmocka_unit_test(
-		an_app_section_replaces_the_images_and_is_checked),
+			an_app_section_replaces_the_images_and_is_checked),
 		cmocka_unit_test(mounts_name_a_volume_and_an_absolute_path),
 		cmocka_unit_test(
-		volumes_are_host_or_empty_with_their_own_fields),
+			volumes_are_host_or_empty_with_their_own_fields),
 		cmocka_unit_test(pod_isolators_allow_sysctl_once),
 		cmocka_unit_test(exposed_ports_name_a_host_port_and_ip),
 		cmocka_unit_test(pod_annotations_and_user_maps_are_checked),
+		cmocka_unit_test(a_parsed_pod_holds_every_field_with_defaults),
 		cmocka_unit_test(
-		a_parsed_pod_holds_every_field_with_defaults),
-		cmocka_unit_test(
-		a_parsed_pod_written_back_parses_to_the_same_pod),
+			a_parsed_pod_written_back_parses_to_the_same_pod),
 		cmocka_unit_test(a_minimal_pod_round_trips),
 		cmocka_unit_test(a_pod_built_from_flags_round_trips),
 		cmocka_unit_test(
-		the_written_empty_volume_carries_mode_uid_and_gid),
+			the_written_empty_volume_carries_mode_uid_and_gid),
 		cmocka_unit_test(
-		a_pod_missing_a_required_string_cannot_be_written),
+			a_pod_missing_a_required_string_cannot_be_written),
 		cmocka_unit_test(
-		a_pod_with_a_path_that_is_not_utf8_cannot_be_written),
+			a_pod_with_a_path_that_is_not_utf8_cannot_be_written),
 		cmocka_unit_test(
-		free_functions_accept_null_and_clear_leaves_zeros),
+			free_functions_accept_null_and_clear_leaves_zeros),
 	};
 
 	return cmocka_run_group_tests_name("podmanifest", tests, NULL, NULL);

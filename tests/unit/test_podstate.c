@@ -25,7 +25,8 @@
 #define UUID_A "0a1b2c3d-0000-4000-8000-000000000001"
 #define UUID_B "0a1b2c3d-0000-4000-8000-000000000002"
 #define UUID_C "f0000000-0000-4000-8000-000000000003"
-#define IMAGE_ID "sha512-" \
+#define IMAGE_ID                                                           \
+	"sha512-"                                                          \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -79,8 +80,8 @@ static char *manifest(const char *app, const char *image)
 		" \"apps\": [{\"name\": \"%s\", \"image\": {\"id\": \"%s\","
 		" \"name\": \"%s\", \"labels\": [{\"name\": \"version\","
 		" \"value\": \"1.0.0\"}]}, \"app\": {\"exec\": [\"/x\"],"
-		" \"user\": \"0\", \"group\": \"0\"}}]}", app, IMAGE_ID,
-		image);
+		" \"user\": \"0\", \"group\": \"0\"}}]}",
+		app, IMAGE_ID, image);
 }
 
 /* A pod directory in pods/parent, with a manifest unless app is NULL;
@@ -173,8 +174,7 @@ static void a_started_pod_whose_lock_is_held_is_running(void **state)
 	free(dir);
 }
 
-static void a_pod_whose_lock_is_held_in_another_process_is_running(
-	void **state)
+static void a_pod_whose_lock_is_held_in_another_process_is_running(void **state)
 {
 	struct fly_pod_info info;
 	char *dir = make_pod("run", UUID_A, "web");
@@ -557,12 +557,19 @@ static void mounts_below_come_children_first(void **state)
 	struct fly_mount_entry e[] = {
 		{ .id = 10, .parent_id = 1, .target = (char *)"/" },
 		{ .id = 20, .parent_id = 10, .target = (char *)"/p/rootfs" },
-		{ .id = 21, .parent_id = 20, .target = (char *)"/p/rootfs/dev" },
-		{ .id = 22, .parent_id = 21,
+		{ .id = 21,
+		  .parent_id = 20,
+		  .target = (char *)"/p/rootfs/dev" },
+		{ .id = 22,
+		  .parent_id = 21,
 		  .target = (char *)"/p/rootfs/dev/pts" },
-		{ .id = 23, .parent_id = 20, .target = (char *)"/p/rootfs/proc" },
+		{ .id = 23,
+		  .parent_id = 20,
+		  .target = (char *)"/p/rootfs/proc" },
 		{ .id = 24, .parent_id = 10, .target = (char *)"/p2/rootfs" },
-		{ .id = 25, .parent_id = 20, .target = (char *)"/p/rootfs/tmp" },
+		{ .id = 25,
+		  .parent_id = 20,
+		  .target = (char *)"/p/rootfs/tmp" },
 	};
 	struct fly_mount_table t = { .entries = e, .n = 7 };
 	const struct fly_mount_entry **order = NULL;

@@ -58,8 +58,7 @@ static char *make_id(const char *head)
 	return id;
 }
 
-__attribute__((format(printf, 1, 2)))
-static char *path_in(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static char *path_in(const char *fmt, ...)
 {
 	char *rel = NULL, *p;
 	va_list ap;
@@ -89,8 +88,8 @@ static void make_dirs(const char *path)
 }
 
 /* An image as a fetch leaves it: info.json, an archive and a rootfs. */
-static char *add_image(const char *head, const char *name,
-		       const char *version, const char *imported, int depth)
+static char *add_image(const char *head, const char *name, const char *version,
+		       const char *imported, int depth)
 {
 	char *id = make_id(head);
 	char *dir = path_in("images/%s", id);
@@ -99,7 +98,8 @@ static char *add_image(const char *head, const char *name,
 	char *aci = fly_path_join(dir, "aci");
 	char *text = fly_xasprintf(
 		"{\"id\": \"%s\", \"name\": \"%s\", \"labels\": "
-		"{\"version\": \"%s\", \"os\": \"linux\"}, \"imported\": \"%s\","
+		"{\"version\": \"%s\", \"os\": \"linux\"}, \"imported\": "
+		"\"%s\","
 		" \"size\": 6, \"tar_size\": 10240, \"depth\": %d}",
 		id, name, version, imported, depth);
 
@@ -235,11 +235,11 @@ static void a_name_with_version_matches_the_version_label(void **state)
 	char id[FLY_ID_LEN + 1];
 
 	(void)state;
-	assert_int_equal(fly_store_resolve(&ctx, "example.com/app:1.0.0", id,
-					   &err), 0);
+	assert_int_equal(
+		fly_store_resolve(&ctx, "example.com/app:1.0.0", id, &err), 0);
 	assert_string_equal(id, old);
-	assert_int_equal(fly_store_resolve(&ctx, "example.com/app:3.0.0", id,
-					   &err), -1);
+	assert_int_equal(
+		fly_store_resolve(&ctx, "example.com/app:3.0.0", id, &err), -1);
 	assert_string_equal(err.msg,
 			    "image \"example.com/app:3.0.0\" not found");
 	free(old);
@@ -271,9 +271,9 @@ static void list_gives_images_oldest_first_with_their_labels(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(info[0].id, a);
 	assert_string_equal(info[1].name, "example.com/b");
-	assert_string_equal(fly_name_value_get(info[1].labels,
-					       info[1].n_labels, "version"),
-			    "2.0.0");
+	assert_string_equal(
+		fly_name_value_get(info[1].labels, info[1].n_labels, "version"),
+		"2.0.0");
 	assert_int_equal(info[0].imported, 1704067200);
 	assert_int_equal(info[0].last_used, info[0].imported);
 	assert_int_equal(info[0].size, 6);
@@ -411,8 +411,10 @@ static struct fly_dependency dep(const char *name, const char *image_id,
 				 struct fly_name_value *labels, size_t n)
 {
 	struct fly_dependency d = {
-		.image_name = (char *)name, .image_id = (char *)image_id,
-		.labels = labels, .n_labels = n,
+		.image_name = (char *)name,
+		.image_id = (char *)image_id,
+		.labels = labels,
+		.n_labels = n,
 	};
 
 	return d;
@@ -480,8 +482,8 @@ static void copied_layers_keep_symlinks_modes_and_hard_links(void **state)
 	char *src = path_in("images/%s/rootfs", base);
 	char *one = fly_path_join(src, "one"), *two = fly_path_join(src, "two");
 	char *ln = fly_path_join(src, "ln");
-	struct fly_dependency deps[1] = {
-		dep("example.com/base", NULL, NULL, 0) };
+	struct fly_dependency deps[1] = { dep("example.com/base", NULL, NULL,
+					      0) };
 	struct fly_error err = { 0 };
 	struct stat s1, s2, sl;
 	char *rootfs, *p1, *p2, *pl, target[64];

@@ -69,10 +69,10 @@ static void atomic_write_replaces_the_file(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(fly_write_file_atomic(&ctx, path, "one", 3, 0644,
-					       &err), 0);
-	assert_int_equal(fly_write_file_atomic(&ctx, path, "two!", 4, 0600,
-					       &err), 0);
+	assert_int_equal(
+		fly_write_file_atomic(&ctx, path, "one", 3, 0644, &err), 0);
+	assert_int_equal(
+		fly_write_file_atomic(&ctx, path, "two!", 4, 0600, &err), 0);
 	assert_int_equal(fly_read_file(path, 100, &data, &len, &err), 0);
 	assert_int_equal(len, 4);
 	assert_string_equal(data, "two!");
@@ -87,8 +87,8 @@ static void atomic_write_failure_leaves_no_temporary(void **state)
 
 	(void)state;
 	mock_sys_fail("renameat", 1, EIO);
-	assert_int_equal(fly_write_file_atomic(&ctx, path, "x", 1, 0644,
-					       &err), -1);
+	assert_int_equal(fly_write_file_atomic(&ctx, path, "x", 1, 0644, &err),
+			 -1);
 	assert_int_equal(err.errnum, EIO);
 	assert_non_null(strstr(err.msg, "rename"));
 	assert_int_equal(access(path, F_OK), -1);
@@ -105,8 +105,9 @@ static void read_file_refuses_oversized_files(void **state)
 	char *data = NULL;
 
 	(void)state;
-	assert_int_equal(fly_write_file_atomic(&ctx, path, "0123456789", 10,
-					       0644, &err), 0);
+	assert_int_equal(
+		fly_write_file_atomic(&ctx, path, "0123456789", 10, 0644, &err),
+		0);
 	assert_int_equal(fly_read_file(path, 5, &data, NULL, &err), -1);
 	assert_int_equal(err.errnum, EFBIG);
 	assert_null(data);
@@ -137,8 +138,8 @@ static void rm_tree_removes_files_links_and_directories(void **state)
 
 	(void)state;
 	assert_int_equal(fly_mkdir_p(&ctx, deep, 0755, &err), 0);
-	assert_int_equal(fly_write_file_atomic(&ctx, file, "x", 1, 0644,
-					       &err), 0);
+	assert_int_equal(fly_write_file_atomic(&ctx, file, "x", 1, 0644, &err),
+			 0);
 	assert_int_equal(symlink("/etc", link), 0);
 	assert_int_equal(fly_rm_tree(&ctx, top, &err), 0);
 	assert_int_equal(access(top, F_OK), -1);
@@ -167,8 +168,8 @@ static void rm_tree_reports_the_failing_path(void **state)
 
 	(void)state;
 	assert_int_equal(fly_mkdir_p(&ctx, dir, 0755, &err), 0);
-	assert_int_equal(fly_write_file_atomic(&ctx, file, "x", 1, 0644,
-					       &err), 0);
+	assert_int_equal(fly_write_file_atomic(&ctx, file, "x", 1, 0644, &err),
+			 0);
 	mock_sys_fail("unlinkat f", 1, EACCES);
 	assert_int_equal(fly_rm_tree(&ctx, dir, &err), -1);
 	assert_int_equal(err.errnum, EACCES);
@@ -237,8 +238,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(path_join_puts_exactly_one_slash),
 		cmocka_unit_test(hex_is_lower_case),
-		cmocka_unit_test_setup_teardown(
-			atomic_write_replaces_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(atomic_write_replaces_the_file,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			atomic_write_failure_leaves_no_temporary, setup,
 			teardown),

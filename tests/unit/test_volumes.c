@@ -31,7 +31,8 @@ static void a_host_volume_parses_with_its_flags(void **state)
 	(void)state;
 	assert_int_equal(fly_volume_parse("data,kind=host,source=/srv,"
 					  "readOnly=true,recursive=false",
-					  &v, &err), 0);
+					  &v, &err),
+			 0);
 	assert_string_equal(v.name, "data");
 	assert_int_equal(v.kind, FLY_POD_VOLUME_HOST);
 	assert_string_equal(v.source, "/srv");
@@ -47,7 +48,9 @@ static void an_empty_volume_takes_mode_uid_and_gid(void **state)
 
 	(void)state;
 	assert_int_equal(fly_volume_parse("scratch,kind=empty,mode=0700,"
-					  "uid=1000,gid=100", &v, &err), 0);
+					  "uid=1000,gid=100",
+					  &v, &err),
+			 0);
 	assert_int_equal(v.kind, FLY_POD_VOLUME_EMPTY);
 	assert_int_equal(v.mode, 0700);
 	assert_int_equal(v.uid, 1000);
@@ -98,15 +101,13 @@ static void mount_flags_need_volume_and_absolute_target(void **state)
 	struct fly_error err = { 0 };
 
 	(void)state;
-	assert_int_equal(fly_mount_parse("volume=d,target=/data", &m, &err),
-			 0);
+	assert_int_equal(fly_mount_parse("volume=d,target=/data", &m, &err), 0);
 	assert_string_equal(m.volume, "d");
 	assert_string_equal(m.path, "/data");
 	fly_pod_mount_clear(&m);
 	assert_int_equal(fly_mount_parse("volume=d", &m, &err), -1);
 	fly_pod_mount_clear(&m);
-	assert_int_equal(fly_mount_parse("volume=d,target=data", &m, &err),
-			 -1);
+	assert_int_equal(fly_mount_parse("volume=d,target=data", &m, &err), -1);
 	assert_non_null(strstr(err.msg, "absolute"));
 	fly_pod_mount_clear(&m);
 	assert_int_equal(fly_mount_parse("volume=d,path=/x", &m, &err), -1);
@@ -117,14 +118,16 @@ static struct fly_pod_volume vol(const char *name, enum fly_tristate ro,
 				 enum fly_tristate rec)
 {
 	struct fly_pod_volume v = {
-		.name = (char *)name, .kind = FLY_POD_VOLUME_HOST,
-		.source = (char *)"/srv", .read_only = ro, .recursive = rec,
+		.name = (char *)name,
+		.kind = FLY_POD_VOLUME_HOST,
+		.source = (char *)"/srv",
+		.read_only = ro,
+		.recursive = rec,
 	};
 	return v;
 }
 
-static struct fly_mount_point point(const char *name, const char *path,
-				    bool ro)
+static struct fly_mount_point point(const char *name, const char *path, bool ro)
 {
 	struct fly_mount_point p = { (char *)name, (char *)path, ro };
 	return p;
@@ -178,8 +181,8 @@ static void a_mount_point_gets_the_volume_of_its_name(void **state)
 	assert_int_equal(resolve(&p, 1, &v, 1, NULL, 0, &u, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(u[0].target, "/data");
-	assert_true(u[0].read_only);   /* from the mount point */
-	assert_false(u[0].recursive);  /* never unless asked */
+	assert_true(u[0].read_only);  /* from the mount point */
+	assert_false(u[0].recursive); /* never unless asked */
 	fly_volume_uses_free(u, n);
 }
 
