@@ -26,7 +26,8 @@ UNIT_LIB := $(filter-out $(wildcard tests/unit/test_*.c),$(wildcard tests/unit/*
 UNIT_OBJ := $(UNIT_LIB:tests/unit/%.c=$(BUILD)/tests/obj/%.o)
 
 .PHONY: all deps demo check unit integration conformance check-conformance \
-        valgrind sanitize bench fixtures clean format-check
+        valgrind sanitize bench fixtures clean format-check static-analysis \
+        shellcheck ci
 all: $(BUILD)/fly fixtures
 
 deps:
@@ -48,6 +49,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) $(UNIT_OBJ) $(wildcard tests/unit/*.
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(UNIT_OBJ) \
 	    $(LDLIBS) $(TESTLIBS)
+
+# The unit tests' shared objects are prerequisites of pattern rules only;
+# keep make from deleting them as intermediates after every build.
+.SECONDARY: $(UNIT_OBJ)
 
 $(BUILD)/obj $(BUILD)/tests/obj:
 	mkdir -p $@
@@ -96,8 +101,18 @@ check: deps
 	$(MAKE) sanitize
 	$(MAKE) integration
 
+# The other stages of the CI pipeline (docs/ci.md); `make ci` runs them all.
 format-check:
 	@ci/format-check
+
+static-analysis:
+	@ci/static-analysis
+
+shellcheck:
+	@ci/shellcheck
+
+ci:
+	@ci/all
 
 clean:
 	rm -rf --one-file-system $(BUILD)
