@@ -133,7 +133,21 @@ copy_suite() {
 	sed -i '/^# covers: 9.9$/,/^}$/d' copy/tests/integration/one.bats
 	run_cmd -1 copy/ci/check-conformance
 	assert_output --partial 'behaviour 9.9 (A behaviour of the copy) has no test'
+	assert_output --partial "behaviour 9.9: the table names one.bats: the copy's behaviour, which no longer covers it"
 	assert_output --partial 'the behaviour table is not the suite'
+}
+
+# bats test_tags=area:harness,harness
+@test "removing one of a behaviour's tests fails the check, naming both" {
+	copy_suite
+	printf '%s\n' '# covers: 9.9' '# bats test_tags=area:exec,core' \
+		'@test "a second test of it" {' '	true' '}' \
+		>copy/tests/integration/two.bats
+	run_cmd -0 copy/ci/check-conformance --write
+	rm copy/tests/integration/two.bats
+	run_cmd -1 copy/ci/check-conformance
+	assert_output --partial 'behaviour 9.9: the table names two.bats: a second test of it, which no longer covers it'
+	refute_output --partial 'has no test'
 }
 
 # bats test_tags=area:harness,harness
