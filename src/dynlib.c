@@ -17,8 +17,10 @@ int fly_dl_load(const char *soname, const char *const *names, size_t n,
 		return fly_fail(err, 0, "load %s: %s", soname, dlerror());
 	for (size_t i = 0; i < n; i++) {
 		slots[i] = dlsym(lib, names[i]);
-		if (!slots[i])
+		if (!slots[i]) {
+			dlclose(lib);
 			return fly_fail(err, 0, "%s: no %s", soname, names[i]);
+		}
 	}
 	fly_debug("loaded %s", soname);
 	*loaded = true;
