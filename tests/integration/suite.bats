@@ -86,9 +86,20 @@ fake_rkt() {
 
 # bats test_tags=area:harness,harness
 @test "the suite refuses an unknown area, naming the known ones" {
-	run_cmd -1 "$REPO/tests/integration/conformance" --only=nowhere
+	run_cmd -2 "$REPO/tests/integration/conformance" --only=nowhere
 	assert_output --partial 'unknown area "nowhere"'
 	assert_output --partial 'mounts propagation volumes'
+	run_cmd -2 "$REPO/tests/integration/conformance" --format=xml
+	assert_output --partial 'unknown or malformed option "--format=xml"'
+}
+
+# bats test_tags=area:harness,harness
+@test "the suite's --help prints its usage on stdout" {
+	run_cmd -0 --separate-stderr "$REPO/tests/integration/conformance" --help
+	assert_line --index 0 --partial "fly's conformance suite"
+	assert_output --partial '--impl'
+	assert_output --partial '--report-dir'
+	assert_equal "$stderr" ''
 }
 
 # A suite of its own in $WORK/copy for ci/check-conformance to check: one
