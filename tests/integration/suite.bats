@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The conformance suite's own tools (docs/conformance.md): its adapters,
 # its runner and the check that keeps every behaviour covered.
+# shellcheck disable=SC2154 # stderr is set by bats' run
 
 load helpers
 
