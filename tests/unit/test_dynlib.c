@@ -12,27 +12,34 @@
 #include "libmnt.h"
 #include "libnettle.h"
 
+/* Load two symbols of nettle, the first a real one, the second SECOND. */
+struct nettle_load {
+	void *slots[2];
+	struct fly_error err;
+	bool loaded;
+};
+
+static int load_nettle(struct nettle_load *l, const char *second)
+{
+	const char *const names[] = { "nettle_sha512_init", second };
+
+	return fly_dl_load("libnettle.so.8", names, 2, l->slots, &l->loaded,
+			   &l->err);
+}
+
 static void a_library_loads_once_with_every_symbol(void **state)
 {
-	static const char *const names[] = { "nettle_sha512_init",
-					     "nettle_sha512_digest" };
-	void *slots[2] = { NULL, NULL };
-	struct fly_error err = { 0 };
-	bool loaded = false;
+	struct nettle_load l = { 0 };
 
 	(void)state;
-	assert_int_equal(
-		fly_dl_load("libnettle.so.8", names, 2, slots, &loaded, &err),
-		0);
-	assert_true(loaded);
-	assert_non_null(slots[0]);
-	assert_non_null(slots[1]);
+	assert_int_equal(load_nettle(&l, "nettle_sha512_digest"), 0);
+	assert_true(l.loaded);
+	assert_non_null(l.slots[0]);
+	assert_non_null(l.slots[1]);
 	/* Loaded: a second call changes nothing, even with other names. */
-	slots[0] = NULL;
-	assert_int_equal(
-		fly_dl_load("libnettle.so.8", names, 2, slots, &loaded, &err),
-		0);
-	assert_null(slots[0]);
+	l.slots[0] = NULL;
+	assert_int_equal(load_nettle(&l, "fly_no_such_function"), 0);
+	assert_null(l.slots[0]);
 }
 
 static void a_missing_library_is_named(void **state)
@@ -52,18 +59,13 @@ static void a_missing_library_is_named(void **state)
 
 static void a_missing_symbol_is_named_and_nothing_counts_as_loaded(void **state)
 {
-	static const char *const names[] = { "nettle_sha512_init",
-					     "fly_no_such_function" };
-	void *slots[2] = { NULL, NULL };
-	struct fly_error err = { 0 };
-	bool loaded = false;
+	struct nettle_load l = { 0 };
 
 	(void)state;
-	assert_int_equal(
-		fly_dl_load("libnettle.so.8", names, 2, slots, &loaded, &err),
-		-1);
-	assert_false(loaded);
-	assert_string_equal(err.msg, "libnettle.so.8: no fly_no_such_function");
+	assert_int_equal(load_nettle(&l, "fly_no_such_function"), -1);
+	assert_false(l.loaded);
+	assert_string_equal(l.err.msg,
+			    "libnettle.so.8: no fly_no_such_function");
 }
 
 static void the_tables_fly_uses_load(void **state)
