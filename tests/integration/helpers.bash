@@ -42,22 +42,25 @@ fly_setup() {
 	conformance_gate
 }
 
-# The level of the running test: the one of its "# bats test_tags=" line
-# that is not an area.
-own_level() {
+# The area and level of the running test, from its "# bats test_tags="
+# line: "AREA LEVEL".
+own_tags() {
 	awk -f "$REPO/tests/integration/lib/testmap.awk" "$BATS_TEST_FILENAME" |
-		awk -F '\t' -v want="$BATS_TEST_DESCRIPTION" '$2 == want { print $4 }'
+		awk -F '\t' -v want="$BATS_TEST_DESCRIPTION" \
+			'$2 == want { print $3, $4 }'
 }
 
-# Skip a test whose level the implementation under test does not claim:
-# "extension" (fly's behaviours beyond rkt's) and "fly" (fly's own command
-# line and store) run only where the adapter's features list them.
+# Skip a test the implementation under test does not claim, as its
+# adapter's features say (docs/conformance.md): the levels "extension"
+# (fly's behaviours beyond rkt's) and "fly" (fly's own command line and
+# store), and the optional area "lifecycle" (prepare, status, stop, gc,
+# enter, export).
 conformance_gate() {
-	local level
+	local area level
 
 	IMPL_FEATURES=${IMPL_FEATURES:-$("$IMPL" features)}
 	export IMPL_FEATURES
-	level=$(own_level)
+	read -r area level < <(own_tags)
 	case $level in
 	extension | fly)
 		if [[ " $IMPL_FEATURES " != *" $level "* ]]; then
@@ -65,6 +68,9 @@ conformance_gate() {
 		fi
 		;;
 	esac
+	if [ "$area" = lifecycle ] && [[ " $IMPL_FEATURES " != *" lifecycle "* ]]; then
+		skip "area lifecycle: not claimed by the ${IMPL##*/} adapter"
+	fi
 }
 
 # The mount points at or below DIR, deepest first.

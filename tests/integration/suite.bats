@@ -27,7 +27,7 @@ fake_rkt() {
 # bats test_tags=area:harness,harness
 @test "the fly adapter claims every level and passes calls to fly" {
 	run_cmd -0 "$ADAPTERS/fly" features
-	assert_output 'core extension fly unprivileged'
+	assert_output 'core lifecycle extension fly unprivileged'
 	run_cmd -0 "$ADAPTERS/fly" check
 	run_cmd -0 "$ADAPTERS/fly" version
 	assert_output --partial 'appc version'
@@ -42,7 +42,37 @@ fake_rkt() {
 # bats test_tags=area:harness,harness
 @test "the rkt adapter claims the core level only" {
 	run_cmd -0 "$ADAPTERS/rkt" features
-	assert_output core
+	assert_output 'core lifecycle'
+}
+
+# An adapter that claims FEATURES and passes calls to fly.
+fake_adapter() {
+	printf '%s\n' '#!/bin/sh' \
+		"[ \"\$1\" = features ] && { echo '$1'; exit 0; }" \
+		"[ \"\$1\" = check ] && exit 0" \
+		"exec '$FLY' \"\$@\"" >adapter
+	chmod +x adapter
+}
+
+# bats test_tags=area:harness,harness
+@test "tests of a level or area the adapter does not claim skip, saying so" {
+	fake_adapter core
+	# (printf, so that bats does not take these tags as this file's)
+	printf '%s\n' "load '$REPO/tests/integration/helpers'" \
+		'setup() { fly_setup; }' 'teardown() { fly_teardown; }' \
+		'# bats test_tags=area:exec,core' '@test "core" {' '	true' '}' \
+		'# bats test_tags=area:exec,extension' '@test "ext" {' '	true' '}' \
+		'# bats test_tags=area:exec,fly' '@test "own" {' '	true' '}' \
+		'# bats test_tags=area:lifecycle,core' '@test "life" {' '	true' '}' \
+		>gate.bats
+	IMPL=$WORK/adapter IMPL_FEATURES='' run_cmd -0 bats --tap gate.bats
+	assert_line 'ok 1 core'
+	assert_line 'ok 2 ext # skip level extension: not claimed by the adapter adapter'
+	assert_line 'ok 3 own # skip level fly: not claimed by the adapter adapter'
+	assert_line 'ok 4 life # skip area lifecycle: not claimed by the adapter adapter'
+	fake_adapter 'core lifecycle extension fly'
+	IMPL=$WORK/adapter IMPL_FEATURES='' run_cmd -0 bats --tap gate.bats
+	refute_output --partial '# skip'
 }
 
 # bats test_tags=area:harness,harness
