@@ -64,7 +64,7 @@ stop_pod() {
 	fi
 }
 
-# covers: 4.6
+# covers: 4.6 6.6
 # bats test_tags=area:lifecycle,core
 @test "enter sees the pod's environment, --set-env included" {
 	start_pod --set-env=X=1 -- sleep=30

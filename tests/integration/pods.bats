@@ -307,6 +307,17 @@ copy_pod() {
 	assert_line 'state=exited'
 }
 
+# rkt's fly could not stop a pod whose main process had died.
+# covers: 6.4
+# bats test_tags=area:lifecycle,core
+@test "stop of a pod whose app was killed succeeds, with --force too" {
+	start_pod -- echo=started sleep=30
+	kill -KILL "$(cat "$FLY_DIR/pods/run/$POD/pid")"
+	wait_fly
+	run_fly -0 stop "$POD"
+	run_fly -0 stop --force "$POD"
+}
+
 # bats test_tags=area:lifecycle,fly
 @test "stop of an exited pod says so and succeeds" {
 	run_pod 0 -- exit=0
@@ -314,7 +325,7 @@ copy_pod() {
 	assert_output "pod $POD is already stopped"
 }
 
-# covers: 4.4
+# covers: 4.4 6.4
 # bats test_tags=area:lifecycle,fly
 @test "stop signals nothing when the pid file names another process" {
 	run_pod 0 -- exit=0
@@ -443,7 +454,7 @@ copy_pod() {
 	run_cmd -1 grep warning gc.out
 }
 
-# covers: 4.5 3.2.2
+# covers: 4.5 3.2.2 6.3
 # bats test_tags=area:lifecycle,core
 @test "gc of a --mount-ns=host pod removes its leftover mounts" {
 	require_root
@@ -477,7 +488,7 @@ copy_pod() {
 	assert_line --index "$((${#lines[@]} - 1))" '0'
 }
 
-# covers: 4.5
+# covers: 4.5 6.3
 # bats test_tags=area:lifecycle,core
 @test "a leftover bind of a volume in a pod directory costs its data nothing" {
 	require_root
@@ -492,7 +503,7 @@ copy_pod() {
 	assert_output ''
 }
 
-# covers: 4.5
+# covers: 4.5 6.3
 # bats test_tags=area:lifecycle,fly
 @test "a pod with a mount gc cannot remove is kept, and the data below it survives" {
 	require_userns

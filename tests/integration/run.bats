@@ -330,7 +330,7 @@ wait_for_line() {
 
 # --- 3.4 user, group, executable ---------------------------------------
 
-# covers: 3.4.1 3.4.2
+# covers: 3.4.1 3.4.2 6.5
 # bats test_tags=area:credentials,core
 @test "the app runs as the image's user and group by name" {
 	require_root
@@ -342,7 +342,7 @@ wait_for_line() {
 	assert_line 'groups 50,100'
 }
 
-# covers: 3.4.2
+# covers: 3.4.2 6.5
 # bats test_tags=area:credentials,core
 @test "supplementaryGIDs and the primary gid are the app's groups" {
 	require_root
@@ -592,7 +592,7 @@ wait_for_line() {
 	assert_output --partial '/etc"'
 }
 
-# covers: 3.1.5
+# covers: 3.1.5 6.2
 # bats test_tags=area:volumes,core
 @test "a target through a symlink to / stays inside the image" {
 	mkdir src rootfs-extra rootfs-extra/etc
@@ -709,6 +709,43 @@ wait_for_line() {
 	run mounts_under "$FLY_DIR/pods"
 	assert_output ''
 	assert_equal "$(host_mounts)" "$before"
+}
+
+# rkt's pods multiplied their mounts when /sys was shared and a volume held
+# the pod directory: each pod's binds propagated into the others' views.
+# In a mount namespace of its own (the test makes /sys shared), four host
+# mode pods each add their own mounts and at most one view of each earlier
+# pod's rootfs; gc then takes everything away.
+# covers: 6.1
+# bats test_tags=area:propagation,extension
+@test "pods' mounts do not multiply when a shared volume holds their directory" {
+	require_root
+	mkdir vol
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run_cmd -0 unshare --mount --propagation unchanged bash -c '
+		set -e
+		count() { wc -l </proc/self/mountinfo; }
+		mount --make-rshared /sys
+		mount --bind vol vol
+		mount --make-shared vol
+		export FLY_DIR=$PWD/vol/data
+		start=$(count) before=$start
+		for i in 1 2 3 4; do
+			"$IMPL" run --mount-ns=host \
+				--volume=v,kind=host,source="$PWD/vol" \
+				--mount=volume=v,target=/vol "$IMG" --exec=/inspect
+			echo "run $i added $(($(count) - before))"
+			before=$(count)
+		done
+		"$IMPL" gc --grace-period=0 >/dev/null
+		echo "after gc $(($(count) - start))"'
+	first=$(sed -n 's/^run 1 added //p' <<<"$output")
+	for i in 2 3 4; do
+		added=$(sed -n "s/^run $i added //p" <<<"$output")
+		[ "$added" -le $((first + i - 1)) ] ||
+			fail "run $i added $added mounts, the first run $first"
+	done
+	assert_line 'after gc 0'
 }
 
 # bats test_tags=area:propagation,extension
@@ -831,7 +868,7 @@ propagation_case() {
 
 # --- 3.5 DNS and hosts --------------------------------------------------
 
-# covers: 3.5.1
+# covers: 3.5.1 6.7
 # bats test_tags=area:dns-hosts,core
 @test "--dns writes the app's resolv.conf" {
 	run_fly -0 run --dns=192.0.2.1 --dns-search=example.com \
@@ -851,7 +888,7 @@ propagation_case() {
 	assert_output 'read /etc/resolv.conf: error No such file or directory'
 }
 
-# covers: 3.5.1
+# covers: 3.5.1 6.7
 # bats test_tags=area:dns-hosts,core
 @test "a resolv.conf volume is used as it is" {
 	echo 'nameserver 198.51.100.7' >resolv
