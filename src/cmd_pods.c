@@ -957,23 +957,22 @@ static int unmount_below(const struct fly_ctx *ctx, const char *dir,
 	}
 }
 
-/* Remove a garbage pod: its mounts, then its directory.  false when it
- * had to be kept. */
-static bool sweep_pod(const struct fly_ctx *ctx, const struct fly_pod_info *p)
+/* Remove a garbage pod: its mounts, then its directory.  -1, with err
+ * saying why, when it had to be kept; a pod another process holds is left
+ * alone and counts as done. */
+static int sweep_pod(const struct fly_ctx *ctx, const struct fly_pod_info *p,
+		     struct fly_error *err)
 {
-	struct fly_error err = { 0 };
 	_cleanup_close_ int dfd = lock_pod(ctx, p);
 
 	if (dfd < 0)
-		return true;
-	if (unmount_below(ctx, p->dir, &err) < 0 ||
-	    fly_rm_tree(ctx, p->dir, &err) < 0) {
-		fly_warn("pod %s kept in %s: %s", p->uuid,
-			 fly_pod_state_name(p->state), err.msg);
-		return false;
-	}
+		return 0;
+	fly_error_clear(err);
+	if (unmount_below(ctx, p->dir, err) < 0 ||
+	    fly_rm_tree(ctx, p->dir, err) < 0)
+		return -1;
 	printf("removed pod %s\n", p->uuid);
-	return true;
+	return 0;
 }
 
 static int mark_all(const struct fly_ctx *ctx, const struct opts *o,
@@ -996,18 +995,47 @@ static int mark_all(const struct fly_ctx *ctx, const struct opts *o,
 	return 0;
 }
 
+/* Sweep every garbage pod.  One pod's directory can be pinned by a mount
+ * in another's tree (a recursive volume that holds the pods directory
+ * shows every pod's rootfs), so that removing it fails with EBUSY until
+ * the other pod's mounts are gone: the pods kept in one round are tried
+ * again as long as the round before removed some. */
 static int sweep_all(const struct fly_ctx *ctx, size_t *kept,
 		     struct fly_error *err)
 {
 	struct fly_pod_info *pods = NULL;
-	size_t n = 0;
+	struct fly_error *why;
+	bool *left;
+	size_t n = 0, removed, remaining;
 
 	if (fly_pods_list(ctx, &pods, &n, err) < 0)
 		return -1;
+	why = fly_xcalloc(n + 1, sizeof(*why));
+	left = fly_xcalloc(n + 1, sizeof(*left));
 	for (size_t i = 0; i < n; i++)
-		if (pods[i].state >= FLY_POD_EXITED_GARBAGE &&
-		    !sweep_pod(ctx, &pods[i]))
-			(*kept)++;
+		left[i] = pods[i].state >= FLY_POD_EXITED_GARBAGE;
+	do {
+		removed = remaining = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!left[i])
+				continue;
+			if (sweep_pod(ctx, &pods[i], &why[i]) == 0) {
+				left[i] = false;
+				removed++;
+			} else {
+				remaining++;
+			}
+		}
+	} while (removed > 0 && remaining > 0);
+	for (size_t i = 0; i < n; i++) {
+		if (!left[i])
+			continue;
+		fly_warn("pod %s kept in %s: %s", pods[i].uuid,
+			 fly_pod_state_name(pods[i].state), why[i].msg);
+		(*kept)++;
+	}
+	free(left);
+	free(why);
 	fly_pod_infos_free(pods, n);
 	return 0;
 }

@@ -318,6 +318,34 @@ copy_pod() {
 	run_fly -0 stop --force "$POD"
 }
 
+# A recursive volume that holds the pods directory shows every pod's
+# rootfs in the others' trees, where a mount pins the directory that gc
+# must remove until the other pod's mounts are gone.  In a mount namespace
+# of its own, one gc removes three such host mode pods and their mounts.
+# covers: 6.3 4.5
+# bats test_tags=area:lifecycle,core
+@test "one gc removes host pods whose directories a recursive volume pins" {
+	require_root
+	mkdir vol
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run_cmd -0 unshare --mount --propagation unchanged bash -c '
+		set -e
+		mount --bind vol vol
+		mount --make-shared vol
+		export FLY_DIR=$PWD/vol/data
+		start=$(wc -l </proc/self/mountinfo)
+		for i in 1 2 3; do
+			"$IMPL" run --mount-ns=host \
+				--volume=v,kind=host,source="$PWD/vol",recursive=true \
+				--mount=volume=v,target=/vol "$IMG" --exec=/inspect
+		done
+		"$IMPL" gc --grace-period=0
+		echo "left $(($(wc -l </proc/self/mountinfo) - start)) mounts"
+		echo "left $(find "$FLY_DIR/pods" -mindepth 2 -maxdepth 2 | wc -l) pods"'
+	assert_line 'left 0 mounts'
+	assert_line 'left 0 pods'
+}
+
 # bats test_tags=area:lifecycle,fly
 @test "stop of an exited pod says so and succeeds" {
 	run_pod 0 -- exit=0
