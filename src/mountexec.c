@@ -399,8 +399,8 @@ static int apply(const struct fly_ctx *ctx, struct fly_mount_state *st,
 		return do_clone(ctx, st, op, err);
 	case FLY_OP_MAKE_RSLAVE:
 		return do_propagation(ctx, op, MS_SLAVE | MS_REC, err);
-	case FLY_OP_MAKE_PRIVATE:
-		return do_propagation(ctx, op, MS_PRIVATE, err);
+	case FLY_OP_MAKE_UNBINDABLE:
+		return do_propagation(ctx, op, MS_UNBINDABLE, err);
 	case FLY_OP_OVERLAY:
 	case FLY_OP_BIND_SELF:
 		return do_rootfs(ctx, st, op, err);

@@ -71,6 +71,53 @@ static char *volume_what(const struct fly_plan_volume *v)
 	return fly_xasprintf("volume \"%s\"", v->name);
 }
 
+/* Whether target is the root of a pod: PODS/STATE/UUID/rootfs. */
+static bool is_pod_root(const struct fly_plan_input *in, const char *target)
+{
+	const char *rest, *slash;
+
+	if (!in->pods || !fly_path_is_below(target, in->pods))
+		return false;
+	rest = target + strlen(in->pods);
+	for (int i = 0; i < 2; i++) {
+		slash = strchr(rest + 1, '/');
+		if (!slash || slash == rest + 1)
+			return false;
+		rest = slash;
+	}
+	return strcmp(rest, "/rootfs") == 0;
+}
+
+static bool planned(const struct builder *b, enum fly_op_kind kind,
+		    const char *target)
+{
+	for (size_t i = 0; i < b->plan->n; i++)
+		if (b->plan->ops[i].kind == kind &&
+		    strcmp(b->plan->ops[i].target, target) == 0)
+			return true;
+	return false;
+}
+
+/* Making a source recursively shared also shares the roots of the
+ * host-mode pods below it, which their fly made unbindable: a volume
+ * whose source holds the pods directory would then carry, and propagate
+ * into, every other pod's tree, and the mounts would multiply with each
+ * run.  Their roots are made unbindable again. */
+static void plan_other_roots(struct builder *b, const struct fly_plan_input *in,
+			     const char *source)
+{
+	for (size_t i = 0; i < in->host->n; i++) {
+		const char *target = in->host->entries[i].target;
+
+		if (fly_path_is_below(target, source) &&
+		    is_pod_root(in, target) &&
+		    strcmp(target, in->rootfs) != 0 &&
+		    !planned(b, FLY_OP_MAKE_UNBINDABLE, target))
+			add_op(b, FLY_OP_MAKE_UNBINDABLE, NULL, target)->what =
+				fly_xstrdup("another pod's root");
+	}
+}
+
 /* Shared sources first: make them shared on the host, then, in a private
  * namespace, keep a detached copy taken before the namespace turns slave,
  * so mounts the app makes under the target still reach the host. */
@@ -79,11 +126,13 @@ static void plan_namespace(struct builder *b, const struct fly_plan_input *in,
 {
 	bool can_share = !in->userns;
 
-	for (size_t i = 0; i < in->n_volumes && can_share; i++)
-		if (is_mountpoint(in, in->volumes[i].source))
-			add_op(b, FLY_OP_MAKE_SHARED, NULL,
-			       in->volumes[i].source)
-				->what = volume_what(&in->volumes[i]);
+	for (size_t i = 0; i < in->n_volumes && can_share; i++) {
+		if (!is_mountpoint(in, in->volumes[i].source))
+			continue;
+		add_op(b, FLY_OP_MAKE_SHARED, NULL, in->volumes[i].source)
+			->what = volume_what(&in->volumes[i]);
+		plan_other_roots(b, in, in->volumes[i].source);
+	}
 	if (in->ns == FLY_NS_HOST)
 		return;
 	add_op(b, FLY_OP_UNSHARE, NULL, NULL);
@@ -132,7 +181,7 @@ static void plan_rootfs(struct builder *b, const struct fly_plan_input *in)
 		op = add_op(b, FLY_OP_BIND_SELF, in->lower, in->rootfs);
 	}
 	op->what = fly_xstrdup("the app's root");
-	op = add_op(b, FLY_OP_MAKE_PRIVATE, NULL, in->rootfs);
+	op = add_op(b, FLY_OP_MAKE_UNBINDABLE, NULL, in->rootfs);
 	op->what = fly_xstrdup("the app's root");
 }
 
@@ -325,8 +374,8 @@ char *fly_op_describe(const struct fly_mount_op *op)
 			return fly_xasprintf("copy %s to %s, bind it on itself",
 					     op->source, op->target);
 		return fly_xasprintf("bind %s on itself", op->target);
-	case FLY_OP_MAKE_PRIVATE:
-		return fly_xasprintf("make-private %s", op->target);
+	case FLY_OP_MAKE_UNBINDABLE:
+		return fly_xasprintf("make-unbindable %s", op->target);
 	case FLY_OP_BIND:
 		return describe_bind(op);
 	case FLY_OP_TMPFS:

@@ -13,20 +13,21 @@
 #include "mountinfo.h"
 
 enum fly_op_kind {
-	FLY_OP_MAKE_SHARED,  /* host path: rshared, before the namespace */
-	FLY_OP_UNSHARE,      /* enter a new mount namespace */
-	FLY_OP_CLONE,        /* detached copy of source kept in a slot */
-	FLY_OP_MAKE_RSLAVE,  /* "/": nothing mounted below reaches the host */
-	FLY_OP_OVERLAY,      /* the app's root: overlay at target (host);
+	FLY_OP_MAKE_SHARED, /* host path: rshared, before the namespace */
+	FLY_OP_UNSHARE,     /* enter a new mount namespace */
+	FLY_OP_CLONE,       /* detached copy of source kept in a slot */
+	FLY_OP_MAKE_RSLAVE, /* "/": nothing mounted below reaches the host */
+	FLY_OP_OVERLAY,     /* the app's root: overlay at target (host);
 			      * where the kernel refuses, a copy of source */
-	FLY_OP_BIND_SELF,    /* the app's root: a copy of source (when set)
+	FLY_OP_BIND_SELF,   /* the app's root: a copy of source (when set)
 			      * at target, bound on itself */
-	FLY_OP_MAKE_PRIVATE, /* host path target: private */
-	FLY_OP_BIND,         /* source (host path or slot) on target (image) */
-	FLY_OP_TMPFS,        /* tmpfs on target (image) with options data */
-	FLY_OP_READ_ONLY,    /* the mount at target (image) read-only */
-	FLY_OP_WRITE_FILE,   /* data written to target (image) */
-	FLY_OP_SYMLINK,      /* symlink to data at target (image) */
+	FLY_OP_MAKE_UNBINDABLE, /* host path target: private, and left out
+				 * of binds of a tree that holds it */
+	FLY_OP_BIND,       /* source (host path or slot) on target (image) */
+	FLY_OP_TMPFS,      /* tmpfs on target (image) with options data */
+	FLY_OP_READ_ONLY,  /* the mount at target (image) read-only */
+	FLY_OP_WRITE_FILE, /* data written to target (image) */
+	FLY_OP_SYMLINK,    /* symlink to data at target (image) */
 };
 
 struct fly_mount_op {
@@ -69,6 +70,8 @@ struct fly_plan_input {
 	enum fly_ns_mode ns;
 	bool userns;        /* inside a user namespace fly created */
 	const char *rootfs; /* host path where the app's root is mounted */
+	const char *pods;   /* host path of the pods directory: the roots of
+			     * other pods are PODS/STATE/UUID/rootfs */
 	const char *lower;  /* the image's tree; NULL: rootfs is populated */
 	const char *upper;  /* overlay layers over lower */
 	const char *work;

@@ -296,10 +296,12 @@ static int mount_all(const struct fly_ctx *ctx, struct fly_run *r,
 	_cleanup_free_ char *lower = fly_store_rootfs(ctx, r->spec.id);
 	_cleanup_free_ char *upper = fly_path_join(r->pod.dir, "upper");
 	_cleanup_free_ char *work = fly_path_join(r->pod.dir, "work");
+	_cleanup_free_ char *pods = fly_path_join(ctx->dir, "pods");
 	struct fly_plan_input in = {
 		.ns = fly_pod_spec_ns(&r->spec),
 		.userns = !ctx->root,
 		.rootfs = r->root_path,
+		.pods = pods,
 		.lower = lower,
 		.upper = upper,
 		.work = work,

@@ -715,37 +715,43 @@ wait_for_line() {
 # the pod directory: each pod's binds propagated into the others' views.
 # In a mount namespace of its own (the test makes /sys shared), four host
 # mode pods each add their own mounts and at most one view of each earlier
-# pod's rootfs; gc then takes everything away.
+# pod's root, whether the volume is recursive or not; gc then takes
+# everything away.
 # covers: 6.1
 # bats test_tags=area:propagation,extension
 @test "pods' mounts do not multiply when a shared volume holds their directory" {
+	local flags
+
 	require_root
-	mkdir vol
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	run_cmd -0 unshare --mount --propagation unchanged bash -c '
-		set -e
-		count() { wc -l </proc/self/mountinfo; }
-		mount --make-rshared /sys
-		mount --bind vol vol
-		mount --make-shared vol
-		export FLY_DIR=$PWD/vol/data
-		start=$(count) before=$start
-		for i in 1 2 3 4; do
-			"$IMPL" run --mount-ns=host \
-				--volume=v,kind=host,source="$PWD/vol" \
-				--mount=volume=v,target=/vol "$IMG" --exec=/inspect
-			echo "run $i added $(($(count) - before))"
-			before=$(count)
+	for flags in '' ,recursive=true; do
+		rm -rf --one-file-system vol && mkdir vol
+		# shellcheck disable=SC2016 # expanded by the inner bash
+		run_cmd -0 unshare --mount --propagation unchanged bash -c '
+			set -e
+			count() { wc -l </proc/self/mountinfo; }
+			mount --make-rshared /sys
+			mount --bind vol vol
+			mount --make-shared vol
+			export FLY_DIR=$PWD/vol/data
+			start=$(count) before=$start
+			for i in 1 2 3 4; do
+				"$IMPL" run --mount-ns=host \
+					--volume=v,kind=host,source="$PWD/vol$1" \
+					--mount=volume=v,target=/vol "$IMG" \
+					--exec=/inspect
+				echo "run $i added $(($(count) - before))"
+				before=$(count)
+			done
+			"$IMPL" gc --grace-period=0 >/dev/null
+			echo "after gc $(($(count) - start))"' - "$flags"
+		first=$(sed -n 's/^run 1 added //p' <<<"$output")
+		for i in 2 3 4; do
+			added=$(sed -n "s/^run $i added //p" <<<"$output")
+			[ "$added" -le $((first + i - 1)) ] ||
+				fail "volume$flags: run $i added $added mounts, the first $first"
 		done
-		"$IMPL" gc --grace-period=0 >/dev/null
-		echo "after gc $(($(count) - start))"'
-	first=$(sed -n 's/^run 1 added //p' <<<"$output")
-	for i in 2 3 4; do
-		added=$(sed -n "s/^run $i added //p" <<<"$output")
-		[ "$added" -le $((first + i - 1)) ] ||
-			fail "run $i added $added mounts, the first run $first"
+		assert_line 'after gc 0'
 	done
-	assert_line 'after gc 0'
 }
 
 # bats test_tags=area:propagation,extension

@@ -86,7 +86,7 @@ static void a_private_run_makes_these_calls_in_order(void **state)
 		"open_tree AT_FDCWD /srv 0x88001",
 		"mount none / none MS_REC|MS_SLAVE NULL",
 		"mount <root>/rootfs <root>/rootfs none MS_BIND NULL",
-		"mount none <root>/rootfs none MS_PRIVATE NULL",
+		"mount none <root>/rootfs none MS_UNBINDABLE NULL",
 		"open_tree AT_FDCWD /dev 0x88001",
 		MOVE("/dev"),
 		"open_tree AT_FDCWD /proc 0x88001",

@@ -71,11 +71,11 @@ static void assert_plan(const struct fly_plan_input *in,
 #define ROOT_OPS                                                            \
 	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper," \
 	"workdir=/d/pods/run/u/work on /d/pods/run/u/rootfs",               \
-		"make-private /d/pods/run/u/rootfs"
+		"make-unbindable /d/pods/run/u/rootfs"
 #define USER_ROOT_OPS                                                       \
 	"overlay lowerdir=/d/images/i/rootfs,upperdir=/d/pods/run/u/upper," \
 	"workdir=/d/pods/run/u/work,userxattr on /d/pods/run/u/rootfs",     \
-		"make-private /d/pods/run/u/rootfs"
+		"make-unbindable /d/pods/run/u/rootfs"
 #define SYSTEM_OPS                                          \
 	"bind /dev on /dev recursive create=dir",           \
 		"bind /proc on /proc recursive create=dir", \
@@ -116,7 +116,7 @@ static void without_overlay_the_rootfs_copy_is_bound_on_itself(void **st)
 		"unshare mount namespace",
 		"make-rslave /",
 		"bind /d/pods/run/u/rootfs on itself",
-		"make-private /d/pods/run/u/rootfs",
+		"make-unbindable /d/pods/run/u/rootfs",
 		SYSTEM_OPS,
 		MTAB_OP,
 		NULL,
@@ -135,7 +135,7 @@ static void with_no_overlay_the_image_is_copied_and_bound(void **state)
 		"make-rslave /",
 		"copy /d/images/i/rootfs to /d/pods/run/u/rootfs, bind it on "
 		"itself",
-		"make-private /d/pods/run/u/rootfs",
+		"make-unbindable /d/pods/run/u/rootfs",
 		SYSTEM_OPS,
 		MTAB_OP,
 		NULL,
@@ -234,6 +234,74 @@ static void in_host_mode_a_mountpoint_source_is_shared_then_bound(void **s)
 	assert_plan(&in, want);
 }
 
+/* A host holding, below the shared source /d, the roots of two host-mode
+ * pods, a mount inside one of them, and things that only look like roots. */
+static struct fly_mount_entry pods_entries[] = {
+	{ .id = 1, .target = (char *)"/" },
+	{ .id = 2, .target = (char *)"/d" },
+	{ .id = 3, .target = (char *)"/d/pods/run/p1/rootfs" },
+	{ .id = 4, .target = (char *)"/d/pods/run/p1/rootfs/dev" },
+	{ .id = 5, .target = (char *)"/d/pods/exited-garbage/p2/rootfs" },
+	{ .id = 6, .target = (char *)"/d/pods/run/p3/rootfs/x/rootfs" },
+	{ .id = 7, .target = (char *)"/d/pods/rootfs" },
+	{ .id = 8, .target = (char *)"/d/podsx/run/p4/rootfs" },
+	{ .id = 9, .target = (char *)"/e/pods/run/p5/rootfs" },
+};
+static const struct fly_mount_table pods_host = { pods_entries, 9 };
+
+static void a_shared_source_keeps_other_pods_roots_unbindable(void **s)
+{
+	struct fly_plan_volume v = { "d", "/d", "/d", true, false, true };
+	struct fly_plan_input in = base();
+	const char *const want[] = {
+		"make-rshared /d",
+		"make-unbindable /d/pods/run/p1/rootfs",
+		"make-unbindable /d/pods/exited-garbage/p2/rootfs",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /d on /d recursive create=dir",
+		MTAB_OP,
+		NULL,
+	};
+
+	(void)s;
+	in.ns = FLY_NS_HOST;
+	in.host = &pods_host;
+	in.pods = "/d/pods";
+	in.volumes = &v;
+	in.n_volumes = 1;
+	assert_plan(&in, want);
+}
+
+static void a_root_under_two_shared_sources_is_marked_once(void **s)
+{
+	struct fly_plan_volume v[] = {
+		{ "d", "/d", "/a", true, false, false },
+		{ "r", "/d/pods/run/p1/rootfs", "/b", true, false, false },
+	};
+	struct fly_plan_input in = base();
+	const char *const want[] = {
+		"make-rshared /d",
+		"make-unbindable /d/pods/run/p1/rootfs",
+		"make-unbindable /d/pods/exited-garbage/p2/rootfs",
+		"make-rshared /d/pods/run/p1/rootfs",
+		ROOT_OPS,
+		SYSTEM_OPS,
+		"bind /d on /a create=dir",
+		"bind /d/pods/run/p1/rootfs on /b create=dir",
+		MTAB_OP,
+		NULL,
+	};
+
+	(void)s;
+	in.ns = FLY_NS_HOST;
+	in.host = &pods_host;
+	in.pods = "/d/pods";
+	in.volumes = v;
+	in.n_volumes = 2;
+	assert_plan(&in, want);
+}
+
 static void overlay_paths_are_escaped_and_user_namespaces_use_userxattr(
 	void **state)
 {
@@ -243,7 +311,7 @@ static void overlay_paths_are_escaped_and_user_namespaces_use_userxattr(
 		"make-rslave /",
 		"overlay lowerdir=/d/a\\:b,upperdir=/d/c\\,d,"
 		"workdir=/d/w\\\\x,userxattr on /d/pods/run/u/rootfs",
-		"make-private /d/pods/run/u/rootfs",
+		"make-unbindable /d/pods/run/u/rootfs",
 		SYSTEM_OPS,
 		MTAB_OP,
 		NULL,
@@ -487,6 +555,10 @@ int main(void)
 			a_mountpoint_source_is_shared_and_cloned_before_rslave),
 		cmocka_unit_test(
 			in_host_mode_a_mountpoint_source_is_shared_then_bound),
+		cmocka_unit_test(
+			a_shared_source_keeps_other_pods_roots_unbindable),
+		cmocka_unit_test(
+			a_root_under_two_shared_sources_is_marked_once),
 		cmocka_unit_test(unprivileged_runs_cannot_share_host_mounts),
 		cmocka_unit_test(
 			overlay_paths_are_escaped_and_user_namespaces_use_userxattr),
