@@ -379,10 +379,15 @@ static int do_propagation(const struct fly_ctx *ctx,
 			  const struct fly_mount_op *op, unsigned long flags,
 			  struct fly_error *err)
 {
-	if (ctx->sys->sys_mount("none", op->target, "none", flags, NULL) < 0)
-		return op_fail(ctx, op, err, errno,
-			       "change propagation of \"%s\"", op->target);
-	return 0;
+	if (ctx->sys->sys_mount("none", op->target, "none", flags, NULL) == 0)
+		return 0;
+	/* Another pod's root: gc may have removed it since the plan. */
+	if (op->if_mounted && (errno == EINVAL || errno == ENOENT)) {
+		fly_debug("\"%s\" is no longer mounted", op->target);
+		return 0;
+	}
+	return op_fail(ctx, op, err, errno, "change propagation of \"%s\"",
+		       op->target);
 }
 
 static int apply(const struct fly_ctx *ctx, struct fly_mount_state *st,

@@ -112,9 +112,13 @@ static void plan_other_roots(struct builder *b, const struct fly_plan_input *in,
 		if (fly_path_is_below(target, source) &&
 		    is_pod_root(in, target) &&
 		    strcmp(target, in->rootfs) != 0 &&
-		    !planned(b, FLY_OP_MAKE_UNBINDABLE, target))
-			add_op(b, FLY_OP_MAKE_UNBINDABLE, NULL, target)->what =
-				fly_xstrdup("another pod's root");
+		    !planned(b, FLY_OP_MAKE_UNBINDABLE, target)) {
+			struct fly_mount_op *op = add_op(
+				b, FLY_OP_MAKE_UNBINDABLE, NULL, target);
+
+			op->what = fly_xstrdup("another pod's root");
+			op->if_mounted = true;
+		}
 	}
 }
 
@@ -375,7 +379,8 @@ char *fly_op_describe(const struct fly_mount_op *op)
 					     op->source, op->target);
 		return fly_xasprintf("bind %s on itself", op->target);
 	case FLY_OP_MAKE_UNBINDABLE:
-		return fly_xasprintf("make-unbindable %s", op->target);
+		return fly_xasprintf("make-unbindable %s%s", op->target,
+				     op->if_mounted ? " if mounted" : "");
 	case FLY_OP_BIND:
 		return describe_bind(op);
 	case FLY_OP_TMPFS:

@@ -39,6 +39,8 @@ struct fly_mount_op {
 	enum fly_create create;
 	bool recursive;
 	bool if_missing; /* WRITE_FILE, SYMLINK: only where absent */
+	bool if_mounted; /* MAKE_UNBINDABLE: nothing to do where the mount
+			  * went away after the plan was made */
 	char *what;      /* "volume \"data\"", "/proc": for messages */
 };
 

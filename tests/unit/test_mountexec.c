@@ -392,6 +392,43 @@ static void a_failing_namespace_is_reported(void **state)
 	fly_mount_state_clear(&st);
 }
 
+/* Run one MAKE_UNBINDABLE op on /d/pods/run/p/rootfs whose mount call
+ * fails with errnum. */
+static int unbind_failing(bool if_mounted, int errnum, struct fly_error *err)
+{
+	struct fly_mount_op op = {
+		.kind = FLY_OP_MAKE_UNBINDABLE,
+		.target = (char *)"/d/pods/run/p/rootfs",
+		.slot = -1,
+		.if_mounted = if_mounted,
+		.what = (char *)"another pod's root",
+	};
+	struct fly_mount_plan plan = { .ops = &op, .n = 1 };
+	struct fly_mount_state st;
+	int r;
+
+	fly_mount_state_init(&st);
+	mock_sys_fail("mount none /d/pods/run/p/rootfs none MS_UNBINDABLE", 1,
+		      errnum);
+	r = fly_plan_execute(&ctx, &plan, &st, err);
+	fly_mount_state_clear(&st);
+	return r;
+}
+
+static void another_pods_root_gone_since_the_plan_is_passed_over(void **s)
+{
+	struct fly_error err = { 0 };
+
+	(void)s;
+	assert_int_equal(unbind_failing(true, EINVAL, &err), 0);
+	assert_int_equal(unbind_failing(true, ENOENT, &err), 0);
+	assert_int_equal(unbind_failing(true, EPERM, &err), -1);
+	assert_non_null(strstr(err.msg, "change propagation of "
+					"\"/d/pods/run/p/rootfs\""));
+	fly_error_clear(&err);
+	assert_int_equal(unbind_failing(false, EINVAL, &err), -1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -408,6 +445,7 @@ int main(void)
 		T(a_refused_overlay_falls_back_to_a_copy),
 		T(an_overlay_failing_otherwise_is_an_error),
 		T(a_failing_namespace_is_reported),
+		T(another_pods_root_gone_since_the_plan_is_passed_over),
 	};
 #undef T
 	umask(022);

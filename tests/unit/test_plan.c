@@ -255,8 +255,8 @@ static void a_shared_source_keeps_other_pods_roots_unbindable(void **s)
 	struct fly_plan_input in = base();
 	const char *const want[] = {
 		"make-rshared /d",
-		"make-unbindable /d/pods/run/p1/rootfs",
-		"make-unbindable /d/pods/exited-garbage/p2/rootfs",
+		"make-unbindable /d/pods/run/p1/rootfs if mounted",
+		"make-unbindable /d/pods/exited-garbage/p2/rootfs if mounted",
 		ROOT_OPS,
 		SYSTEM_OPS,
 		"bind /d on /d recursive create=dir",
@@ -282,8 +282,8 @@ static void a_root_under_two_shared_sources_is_marked_once(void **s)
 	struct fly_plan_input in = base();
 	const char *const want[] = {
 		"make-rshared /d",
-		"make-unbindable /d/pods/run/p1/rootfs",
-		"make-unbindable /d/pods/exited-garbage/p2/rootfs",
+		"make-unbindable /d/pods/run/p1/rootfs if mounted",
+		"make-unbindable /d/pods/exited-garbage/p2/rootfs if mounted",
 		"make-rshared /d/pods/run/p1/rootfs",
 		ROOT_OPS,
 		SYSTEM_OPS,
