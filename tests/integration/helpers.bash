@@ -64,14 +64,18 @@ conformance_gate() {
 	read -r area level < <(own_tags) || true
 	case $level in
 	extension | fly)
-		if [[ " $IMPL_FEATURES " != *" $level "* ]]; then
+		impl_claims "$level" ||
 			skip "level $level: not claimed by the ${IMPL##*/} adapter"
-		fi
 		;;
 	esac
-	if [ "$area" = lifecycle ] && [[ " $IMPL_FEATURES " != *" lifecycle "* ]]; then
+	if [ "$area" = lifecycle ] && ! impl_claims lifecycle; then
 		skip "area lifecycle: not claimed by the ${IMPL##*/} adapter"
 	fi
+}
+
+# Whether the adapter's features list WORD.
+impl_claims() {
+	[[ " $IMPL_FEATURES " == *" $1 "* ]]
 }
 
 # The mount points at or below DIR, deepest first.
