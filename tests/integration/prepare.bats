@@ -87,7 +87,9 @@ image_id() {
 	id=$(image_id)
 	mkdir src && echo from-host >src/f
 	pod_manifest "$id" \
-		'"exec": ["/inspect", "read=/mnt/f", "env", "ids"], "user": "0", "group": "0", "environment": [{"name": "FROM", "value": "manifest"}]' \
+		'"exec": ["/inspect", "read=/mnt/f", "env", "ids"],
+		"user": "0", "group": "0",
+		"environment": [{"name": "FROM", "value": "manifest"}]' \
 		"[{\"name\": \"v\", \"kind\": \"host\", \"source\": \"$WORK/src\"}]" \
 		'[{"volume": "v", "path": "/mnt"}]' >pod.json
 	run_fly -0 run --pod-manifest=pod.json

@@ -215,7 +215,8 @@ wait_for_line() {
 	assert_equal "${stderr_lines[-1]}" "Try 'fly --help'."
 	printf 'GOOD=1\nnot a variable\n' >bad.env
 	run_fly -254 --separate-stderr run --set-env-file=bad.env "$IMG"
-	assert_equal "$stderr" 'fly: --set-env-file: "bad.env" line 2: "not a variable" is not of the form NAME=VALUE'
+	assert_equal "$stderr" 'fly: --set-env-file: "bad.env" line 2: '\
+'"not a variable" is not of the form NAME=VALUE'
 	run_fly -254 --separate-stderr run --user=postgres "$IMG"
 	assert_equal "$stderr" "fly: user \"postgres\": not found in the image's /etc/passwd"
 	run_fly -254 --separate-stderr run --working-dir=/nowhere "$IMG"
@@ -223,10 +224,12 @@ wait_for_line() {
 	mkdir dir && echo x >file
 	run_fly -254 --separate-stderr run --volume=d,kind=host,source="$WORK/dir" \
 		--mount=volume=d,target=/etc/passwd "$IMG"
-	assert_regex "$stderr" '^fly: .*volume "d": the target "/etc/passwd" in the image is a file, the source a directory'
+	assert_regex "$stderr" '^fly: .*volume "d": the target "/etc/passwd" '\
+'in the image is a file, the source a directory'
 	run_fly -254 --separate-stderr run --volume=f,kind=host,source="$WORK/file" \
 		--mount=volume=f,target=/etc "$IMG"
-	assert_regex "$stderr" '^fly: .*volume "f": the target "/etc" in the image is a directory, the source a file'
+	assert_regex "$stderr" '^fly: .*volume "f": the target "/etc" '\
+'in the image is a directory, the source a file'
 	run_fly -2 --separate-stderr run --volume=data,kind=host "$IMG"
 	assert_equal "${stderr_lines[0]}" 'fly: --volume data: kind=host needs source='
 	run_fly -2 --separate-stderr run \
@@ -279,7 +282,9 @@ wait_for_line() {
 # bats test_tags=area:env,core
 @test "PATH, SHELL, USER, LOGNAME and HOME defaults fill only missing names" {
 	make_image app.aci example.com/defaults '["/inspect", "env"]' \
-		'"environment": [{"name": "SHELL", "value": "/bin/ash"}, {"name": "HOME", "value": "/home/user"}, {"name": "USER", "value": "user"}]'
+		'"environment": [{"name": "SHELL", "value": "/bin/ash"},
+			{"name": "HOME", "value": "/home/user"},
+			{"name": "USER", "value": "user"}]'
 	run_fly -0 run app.aci
 	assert_line 'env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 	assert_line 'env SHELL=/bin/ash'
@@ -309,7 +314,10 @@ wait_for_line() {
 # bats test_tags=area:env,core
 @test "environment precedence: inherited < image < env file < --set-env" {
 	make_image app.aci example.com/envs '["/inspect", "env"]' \
-		'"environment": [{"name": "A", "value": "image"}, {"name": "B", "value": "image"}, {"name": "C", "value": "image"}, {"name": "PATH", "value": "/bin"}]'
+		'"environment": [{"name": "A", "value": "image"},
+			{"name": "B", "value": "image"},
+			{"name": "C", "value": "image"},
+			{"name": "PATH", "value": "/bin"}]'
 	printf '# comment\n; also\n\nB=file\nC=file\n' >vars.env
 	A=host D=host run_fly -0 run --inherit-env --set-env-file=vars.env \
 		--set-env=C=flag app.aci
@@ -880,7 +888,8 @@ propagation_case() {
 	run_fly -0 run --dns=192.0.2.1 --dns-search=example.com \
 		--dns-opt=ndots:2 --dns-domain=example.com "$IMG" \
 		--exec=/inspect -- read=/etc/resolv.conf
-	assert_output 'read /etc/resolv.conf: ok nameserver 192.0.2.1\nsearch example.com\noptions ndots:2\ndomain example.com\n'
+	assert_output 'read /etc/resolv.conf: ok nameserver 192.0.2.1\n'\
+'search example.com\noptions ndots:2\ndomain example.com\n'
 }
 
 # covers: 3.5.1
